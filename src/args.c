@@ -1,0 +1,200 @@
+#include "args.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "signames.h"
+
+static const char usage_text[] =
+	"Usage: tend [OPTIONS] [--] COMMAND [ARG...]\n"
+	"\n"
+	"Runs COMMAND as its child, forwards signals to it, reaps orphans and\n"
+	"exits with COMMAND's exit code (128+N when a signal N killed it).\n"
+	"\n"
+	"Options:\n"
+	"  -g             send forwarded signals to COMMAND's process group\n"
+	"  -e CODE        count exit code CODE of COMMAND as 0 (repeatable)\n"
+	"  -p SIGNAL      signal tend gets when its parent dies (TERM, SIGTERM, 15)\n"
+	"  -s             accepted for tini; tend is a subreaper whenever it is not PID 1\n"
+	"  -v, --verbose  more of tend's own messages (repeatable)\n"
+	"  -q, --quiet    errors only\n"
+	"  -h, --help     this text\n"
+	"  -V, --version  tend's version\n"
+	"\n"
+	"Exit: COMMAND's code; 126/127 when it cannot be executed; 2 usage error.\n";
+
+const char *args_usage(void)
+{
+	return usage_text;
+}
+
+static int usage_err(char *err, size_t errlen, const char *fmt,
+		     const char *what)
+{
+	snprintf(err, errlen, fmt, what);
+	return -1;
+}
+
+static int parse_code(const char *s)
+{
+	char *end;
+	long v;
+
+	if (*s == '\0' || !isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < 0 || v > 255)
+		return -1;
+	return (int)v;
+}
+
+/* Applies option opt with value val (NULL for flags). */
+static int apply(struct args *a, char opt, const char *val, char *err,
+		 size_t errlen)
+{
+	int v, i;
+
+	switch (opt) {
+	case 'g':
+		a->group = 1;
+		return 0;
+	case 's':
+		a->subreaper = 1;
+		return 0;
+	case 'v':
+		a->verbosity++;
+		return 0;
+	case 'q':
+		a->verbosity--;
+		return 0;
+	case 'h':
+		a->action = ARGS_HELP;
+		return 0;
+	case 'V':
+		a->action = ARGS_VERSION;
+		return 0;
+	case 'e':
+		v = parse_code(val);
+		if (v < 0)
+			return usage_err(err, errlen,
+					 "invalid exit code '%s' for -e (0-255)",
+					 val);
+		for (i = 0; i < a->nremap; i++)
+			if (a->remap[i] == v)
+				return 0;
+		a->remap[a->nremap++] = v; /* at most 256 distinct codes */
+		return 0;
+	case 'p':
+		v = sig_parse(val);
+		if (v < 0)
+			return usage_err(err, errlen, "invalid signal '%s' for -p",
+					 val);
+		a->pdeathsig = v;
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+static int takes_value(char opt)
+{
+	return opt == 'e' || opt == 'p';
+}
+
+static const struct {
+	const char *name;
+	char opt;
+} long_opts[] = {
+	{ "help", 'h' },    { "version", 'V' }, { "verbose", 'v' },
+	{ "quiet", 'q' },
+};
+
+static int parse_long(struct args *a, const char *arg, char *err,
+		      size_t errlen)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(long_opts) / sizeof(long_opts[0]); i++)
+		if (strcmp(arg + 2, long_opts[i].name) == 0)
+			return apply(a, long_opts[i].opt, NULL, err, errlen);
+	return usage_err(err, errlen, "unknown option '%s'", arg);
+}
+
+/* Returns how many argv words the short-option word at argv[i] used, or -1. */
+static int parse_short(struct args *a, int argc, char *const argv[], int i,
+		       char *err, size_t errlen)
+{
+	const char *p = argv[i] + 1;
+
+	for (; *p != '\0'; p++) {
+		char opt = *p;
+		char optname[3] = { '-', opt, '\0' };
+
+		if (strchr("gsvqhVep", opt) == NULL)
+			return usage_err(err, errlen, "unknown option '%s'",
+					 optname);
+		if (!takes_value(opt)) {
+			if (apply(a, opt, NULL, err, errlen) < 0)
+				return -1;
+			continue;
+		}
+		if (p[1] != '\0') {
+			if (apply(a, opt, p + 1, err, errlen) < 0)
+				return -1;
+			return 1;
+		}
+		if (i + 1 >= argc)
+			return usage_err(err, errlen, "option '%s' needs a value",
+					 optname);
+		if (apply(a, opt, argv[i + 1], err, errlen) < 0)
+			return -1;
+		return 2;
+	}
+	return 1;
+}
+
+int args_parse(int argc, char *const argv[], struct args *a, char *err,
+	       size_t errlen)
+{
+	int i = 1;
+
+	memset(a, 0, sizeof(*a));
+	a->action = ARGS_RUN;
+	if (errlen > 0)
+		err[0] = '\0';
+
+	while (i < argc) {
+		const char *arg = argv[i];
+		int used;
+
+		if (strcmp(arg, "--") == 0) {
+			i++;
+			break;
+		}
+		if (arg[0] != '-' || arg[1] == '\0')
+			break;
+		if (arg[1] == '-') {
+			if (parse_long(a, arg, err, errlen) < 0)
+				return -1;
+			i++;
+			continue;
+		}
+		used = parse_short(a, argc, argv, i, err, errlen);
+		if (used < 0)
+			return -1;
+		i += used;
+	}
+
+	a->cmd = argv + i;
+	a->ncmd = argc - i;
+	if (a->action != ARGS_RUN)
+		return 0;
+	if (a->ncmd == 0)
+		return usage_err(err, errlen, "%s",
+				 "no command given (tend [OPTIONS] -- COMMAND [ARG...])");
+	return 0;
+}

@@ -1,0 +1,162 @@
+#include "single.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "exitcode.h"
+#include "log.h"
+#include "loop.h"
+#include "reaper.h"
+#include "signames.h"
+#include "spawn.h"
+#include "stragglers.h"
+#include "util.h"
+
+/* Stragglers get this long between SIGTERM and SIGKILL. */
+#define STRAGGLER_TIMEOUT 2.0
+/* After SIGKILL, how long a process in uninterruptible sleep may hold us. */
+#define STUCK_TIMEOUT 1.0
+
+enum single_phase {
+	PH_RUNNING,    /* the command runs; signals are forwarded to it */
+	PH_TERM_SENT,  /* it ended; stragglers got SIGTERM */
+	PH_KILL_SENT,  /* stragglers got SIGKILL; waiting for the last reap */
+};
+
+struct single {
+	struct ev_loop *loop;
+	const struct args *args;
+	int pid1;
+	pid_t child;
+	enum single_phase phase;
+	int child_done;
+	int exit_code;
+	ev_timer timer;
+};
+
+static void finish(struct single *s)
+{
+	ev_timer_stop(s->loop, &s->timer);
+	ev_break(s->loop, EVBREAK_ALL);
+}
+
+static void on_signal(int sig, void *ctx)
+{
+	struct single *s = ctx;
+	char name[16];
+	pid_t target;
+
+	sig_name(sig, name, sizeof(name));
+	if (s->child_done) {
+		log_debug("%s received after the command ended: not forwarded",
+			  name);
+		return;
+	}
+	target = s->args->group ? -s->child : s->child;
+	log_debug("forwarding %s to %s %d", name,
+		  s->args->group ? "process group" : "pid", (int)s->child);
+	if (kill(target, sig) < 0 && errno != ESRCH)
+		log_warn("forwarding %s to %d", name, (int)target);
+}
+
+static void on_timer(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct single *s = container_of(w, struct single, timer);
+
+	(void)loop;
+	(void)revents;
+	if (s->phase == PH_TERM_SENT) {
+		log_info("stragglers still running after %.0f s: sending KILL",
+			 STRAGGLER_TIMEOUT);
+		stragglers_signal(SIGKILL, s->pid1);
+		s->phase = PH_KILL_SENT;
+		ev_timer_set(&s->timer, STUCK_TIMEOUT, 0.);
+		ev_timer_start(s->loop, &s->timer);
+		return;
+	}
+	stragglers_report();
+	log_errorx("exiting with processes that cannot be reaped");
+	finish(s);
+}
+
+static int owner(pid_t pid, int wstatus, void *ctx)
+{
+	struct single *s = ctx;
+
+	if (s->child_done || pid != s->child)
+		return 0;
+	s->child_done = 1;
+	s->exit_code = exitcode_remap(exitcode_from_wait(wstatus),
+				      s->args->remap, s->args->nremap);
+	if (WIFSIGNALED(wstatus)) {
+		char name[16];
+
+		log_info("command (pid %d) killed by %s", (int)pid,
+			 sig_name(WTERMSIG(wstatus), name, sizeof(name)));
+	} else {
+		log_info("command (pid %d) exited with %d", (int)pid,
+			 WEXITSTATUS(wstatus));
+	}
+	return 1;
+}
+
+static void after_reap(void *ctx)
+{
+	struct single *s = ctx;
+
+	if (!s->child_done)
+		return;
+	if (!reaper_has_children()) {
+		log_info("no process left; %lu orphans reaped; exiting with %d",
+			 reaper_orphans(), s->exit_code);
+		finish(s);
+		return;
+	}
+	if (s->phase == PH_RUNNING) {
+		log_info("sending TERM to the remaining processes");
+		stragglers_signal(SIGTERM, s->pid1);
+		stragglers_signal(SIGCONT, s->pid1);
+		s->phase = PH_TERM_SENT;
+		ev_timer_set(&s->timer, STRAGGLER_TIMEOUT, 0.);
+		ev_timer_start(s->loop, &s->timer);
+	}
+}
+
+int single_run(const struct args *a)
+{
+	extern char **environ;
+	struct single s;
+	struct spawn_req req;
+	int exec_errno;
+
+	memset(&s, 0, sizeof(s));
+	s.args = a;
+	s.pid1 = getpid() == 1;
+	s.loop = loop_init();
+	ev_init(&s.timer, on_timer);
+	loop_watch_signals(s.loop, on_signal, &s);
+	reaper_start(s.loop, owner, after_reap, &s);
+
+	memset(&req, 0, sizeof(req));
+	req.argv = a->cmd;
+	req.envp = environ;
+	req.own_pgrp = 1;
+	req.fg_tty = isatty(STDIN_FILENO);
+	s.child = spawn(&req, &exec_errno);
+	if (s.child < 0) {
+		log_error("cannot start %s", a->cmd[0]);
+		loop_destroy(s.loop);
+		return 1;
+	}
+	if (exec_errno != 0)
+		log_errorx("cannot run %s: %s", a->cmd[0], strerror(exec_errno));
+	else
+		log_info("started %s as pid %d", a->cmd[0], (int)s.child);
+
+	ev_run(s.loop, 0);
+	loop_destroy(s.loop);
+	return s.exit_code;
+}
