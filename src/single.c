@@ -144,7 +144,11 @@ int single_run(const struct args *a)
 	req.argv = a->cmd;
 	req.envp = environ;
 	req.own_pgrp = 1;
-	req.fg_tty = isatty(STDIN_FILENO);
+	/*
+	 * Only a foreground tend hands the terminal on: run in the background
+	 * of a shell, it must not take the terminal away from that shell.
+	 */
+	req.fg_tty = isatty(STDIN_FILENO) && tcgetpgrp(STDIN_FILENO) == getpgrp();
 	s.child = spawn(&req, &exec_errno);
 	if (s.child < 0) {
 		log_error("cannot start %s", a->cmd[0]);
