@@ -20,14 +20,16 @@ struct args {
 	int pdeathsig;   /* -p: 0 when not given */
 	int remap[ARGS_MAX_REMAP]; /* -e: exit codes that count as 0 */
 	int nremap;
+	const char *config; /* -c: NULL when not given */
+	int check;	    /* --check */
 	char *const *cmd; /* the command and its arguments, inside argv */
-	int ncmd;
+	int ncmd;	  /* 0: none (config mode, or a usage error: main decides) */
 };
 
 /*
  * Parse argv. Options come first; "--" or the first word that is not an
  * option starts the command. Returns 0, or -1 for a usage error with a
- * message in err.
+ * message in err. Whether a command is needed is main's to decide.
  */
 int args_parse(int argc, char *const argv[], struct args *a, char *err,
 	       size_t errlen);

@@ -6,9 +6,8 @@
  * The paths execve is tried on for file, as execvp would: file itself when
  * it holds a '/', else each entry of path ("" = ".") joined with file.
  * path NULL means the default search path. Returns a NULL-terminated,
- * malloc'd array (free with path_free), or NULL on ENOMEM.
+ * malloc'd array (free with strv_free), or NULL on ENOMEM.
  */
 char **path_search(const char *file, const char *path);
-void path_free(char **paths);
 
 #endif

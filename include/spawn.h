@@ -7,20 +7,36 @@
 struct spawn_req {
 	char *const *argv; /* argv[0] is the program, searched in PATH */
 	char *const *envp;
-	int own_pgrp; /* the child leads a new process group */
-	int fg_tty;   /* ... and becomes the foreground group of fd 0's tty */
+	int own_pgrp;	 /* single mode: the child leads a new process group */
+	int fg_tty;	 /* ... and becomes the foreground group of fd 0's tty */
+	int new_session; /* config mode: setsid() */
+	int stdin_null;	 /* stdin from /dev/null */
+	int close_fds;	 /* nothing beyond 0-2 passes, not even inherited fds */
+	uid_t uid;	 /* (uid_t)-1: unchanged */
+	gid_t gid;	 /* (gid_t)-1: unchanged */
+	const gid_t *groups; /* supplementary groups, set when uid is set */
+	size_t ngroups;
+	const char *workdir; /* NULL or "": unchanged */
+	int set_umask;
+	mode_t umask;
+};
+
+/* Why a child could not exec: the step that failed and its errno. */
+struct spawn_err {
+	int err;	   /* 0: exec succeeded */
+	const char *step;  /* "exec", "chdir", "setuid", ... */
 };
 
 /*
  * Start req->argv. All allocation and the PATH search happen before fork;
- * the child only resets its signals, sets its process group, and execs.
- * Exec failure is reported back through a close-on-exec pipe, so on return
- * the outcome is known:
- *  - pid > 0, *exec_errno == 0: the program runs;
- *  - pid > 0, *exec_errno != 0: exec failed with that errno; the child
- *    exits 127 (ENOENT) or 126 and must still be reaped;
- *  - -1: no child (fork or pipe failed), errno says why.
+ * the child only sets itself up and execs. Failure of any step in the
+ * child is reported back through a close-on-exec pipe, so on return the
+ * outcome is known:
+ *  - pid > 0, e->err == 0: the program runs;
+ *  - pid > 0, e->err != 0: it did not; the child exits 127 (exec ENOENT)
+ *    or 126 and must still be reaped;
+ *  - -1: no child (fork, pipe or /dev/null failed), errno says why.
  */
-pid_t spawn(const struct spawn_req *req, int *exec_errno);
+pid_t spawn(const struct spawn_req *req, struct spawn_err *e);
 
 #endif

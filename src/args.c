@@ -9,12 +9,18 @@
 #include "signames.h"
 
 static const char usage_text[] =
-	"Usage: tend [OPTIONS] [--] COMMAND [ARG...]\n"
+	"Usage: tend [OPTIONS] [--] COMMAND [ARG...]    run COMMAND, as tini does\n"
+	"       tend [OPTIONS] -c FILE [-- COMMAND...]  supervise FILE's services\n"
 	"\n"
 	"Runs COMMAND as its child, forwards signals to it, reaps orphans and\n"
-	"exits with COMMAND's exit code (128+N when a signal N killed it).\n"
+	"exits with COMMAND's exit code (128+N when a signal N killed it). With a\n"
+	"config file, supervises its services (COMMAND, if given, is the main one).\n"
 	"\n"
 	"Options:\n"
+	"  -c, --config FILE  the config file (default: $TEND_CONFIG, else\n"
+	"                 /etc/tend.conf when there is no COMMAND)\n"
+	"  --check        validate the config, print the start order and the\n"
+	"                 shutdown plan; start nothing\n"
 	"  -g             send forwarded signals to COMMAND's process group\n"
 	"  -e CODE        count exit code CODE of COMMAND as 0 (repeatable)\n"
 	"  -p SIGNAL      signal tend gets when its parent dies (TERM, SIGTERM, 15)\n"
@@ -88,6 +94,12 @@ static int apply(struct args *a, char opt, const char *val, char *err,
 				return 0;
 		a->remap[a->nremap++] = v; /* at most 256 distinct codes */
 		return 0;
+	case 'c':
+		a->config = val;
+		return 0;
+	case 'C':
+		a->check = 1;
+		return 0;
 	case 'p':
 		v = sig_parse(val);
 		if (v < 0)
@@ -102,26 +114,44 @@ static int apply(struct args *a, char opt, const char *val, char *err,
 
 static int takes_value(char opt)
 {
-	return opt == 'e' || opt == 'p';
+	return opt == 'e' || opt == 'p' || opt == 'c';
 }
 
 static const struct {
 	const char *name;
 	char opt;
 } long_opts[] = {
-	{ "help", 'h' },    { "version", 'V' }, { "verbose", 'v' },
-	{ "quiet", 'q' },
+	{ "help", 'h' },  { "version", 'V' }, { "verbose", 'v' },
+	{ "quiet", 'q' }, { "config", 'c' },  { "check", 'C' },
 };
 
-static int parse_long(struct args *a, const char *arg, char *err,
-		      size_t errlen)
+/* Returns how many argv words the long option at argv[i] used, or -1. */
+static int parse_long(struct args *a, int argc, char *const argv[], int i,
+		      char *err, size_t errlen)
 {
-	size_t i;
+	const char *name = argv[i] + 2, *eq = strchr(name, '=');
+	size_t n = eq ? (size_t)(eq - name) : strlen(name), k;
 
-	for (i = 0; i < sizeof(long_opts) / sizeof(long_opts[0]); i++)
-		if (strcmp(arg + 2, long_opts[i].name) == 0)
-			return apply(a, long_opts[i].opt, NULL, err, errlen);
-	return usage_err(err, errlen, "unknown option '%s'", arg);
+	for (k = 0; k < sizeof(long_opts) / sizeof(long_opts[0]); k++) {
+		char opt = long_opts[k].opt;
+
+		if (strlen(long_opts[k].name) != n ||
+		    strncmp(name, long_opts[k].name, n) != 0)
+			continue;
+		if (!takes_value(opt)) {
+			if (eq != NULL)
+				return usage_err(err, errlen,
+						 "option '%s' takes no value", argv[i]);
+			return apply(a, opt, NULL, err, errlen) < 0 ? -1 : 1;
+		}
+		if (eq != NULL)
+			return apply(a, opt, eq + 1, err, errlen) < 0 ? -1 : 1;
+		if (i + 1 >= argc)
+			return usage_err(err, errlen, "option '%s' needs a value",
+					 argv[i]);
+		return apply(a, opt, argv[i + 1], err, errlen) < 0 ? -1 : 2;
+	}
+	return usage_err(err, errlen, "unknown option '%s'", argv[i]);
 }
 
 /* Returns how many argv words the short-option word at argv[i] used, or -1. */
@@ -134,7 +164,7 @@ static int parse_short(struct args *a, int argc, char *const argv[], int i,
 		char opt = *p;
 		char optname[3] = { '-', opt, '\0' };
 
-		if (strchr("gsvqhVep", opt) == NULL)
+		if (strchr("gsvqhVepc", opt) == NULL)
 			return usage_err(err, errlen, "unknown option '%s'",
 					 optname);
 		if (!takes_value(opt)) {
@@ -177,13 +207,10 @@ int args_parse(int argc, char *const argv[], struct args *a, char *err,
 		}
 		if (arg[0] != '-' || arg[1] == '\0')
 			break;
-		if (arg[1] == '-') {
-			if (parse_long(a, arg, err, errlen) < 0)
-				return -1;
-			i++;
-			continue;
-		}
-		used = parse_short(a, argc, argv, i, err, errlen);
+		if (arg[1] == '-')
+			used = parse_long(a, argc, argv, i, err, errlen);
+		else
+			used = parse_short(a, argc, argv, i, err, errlen);
 		if (used < 0)
 			return -1;
 		i += used;
@@ -191,10 +218,5 @@ int args_parse(int argc, char *const argv[], struct args *a, char *err,
 
 	a->cmd = argv + i;
 	a->ncmd = argc - i;
-	if (a->action != ARGS_RUN)
-		return 0;
-	if (a->ncmd == 0)
-		return usage_err(err, errlen, "%s",
-				 "no command given (tend [OPTIONS] -- COMMAND [ARG...])");
 	return 0;
 }

@@ -11,10 +11,49 @@
 #include <unistd.h>
 
 #include "args.h"
+#include "confcheck.h"
+#include "conf.h"
 #include "log.h"
 #include "loop.h"
 #include "signames.h"
 #include "single.h"
+#include "supervisor.h"
+
+#define DEFAULT_CONFIG "/etc/tend.conf"
+
+/*
+ * Which file, if any (SPEC §5 "Config discovery"): -c; else $TEND_CONFIG;
+ * else /etc/tend.conf, but only when no command was given.
+ */
+static const char *config_path(const struct args *a)
+{
+	const char *env = getenv("TEND_CONFIG");
+
+	if (a->config != NULL)
+		return a->config;
+	if (env != NULL && env[0] != '\0')
+		return env;
+	if (a->ncmd == 0 && access(DEFAULT_CONFIG, F_OK) == 0)
+		return DEFAULT_CONFIG;
+	return NULL;
+}
+
+/* Loads path; each error goes to stdout for --check, else to tend's log. */
+static struct config *load_or_report(const char *path, const struct args *a)
+{
+	struct conf_errors errs;
+	struct config *c = conf_load(path, a->ncmd > 0 ? "main" : NULL, &errs);
+	size_t i;
+
+	for (i = 0; i < errs.n; i++) {
+		if (a->check)
+			printf("%s\n", errs.msgs[i]);
+		else
+			log_errorx("%s", errs.msgs[i]);
+	}
+	conf_errors_free(&errs);
+	return c;
+}
 
 static void set_parent_death_signal(int sig)
 {
@@ -32,6 +71,8 @@ static void set_parent_death_signal(int sig)
 int main(int argc, char *argv[])
 {
 	struct args a;
+	struct config *cfg = NULL;
+	const char *path;
 	char err[256];
 
 	/* First: no signal may be lost or kill tend before its watcher runs. */
@@ -50,7 +91,29 @@ int main(int argc, char *argv[])
 		printf("tend %s\n", TEND_VERSION);
 		return fflush(stdout) == 0 ? 0 : 1;
 	}
-	log_set_level(LOG_LVL_WARN + a.verbosity);
+	path = config_path(&a);
+	if (path == NULL && (a.ncmd == 0 || a.check)) {
+		log_errorx(a.check ? "--check needs a config file (-c FILE)" :
+				     "no command and no config file given");
+		fprintf(stderr, "Try 'tend --help'.\n");
+		return 2;
+	}
+	/* Single mode is quiet like tini; a supervisor says what it does. */
+	log_set_level((path ? LOG_LVL_INFO : LOG_LVL_WARN) + a.verbosity);
+	if (path != NULL) {
+		cfg = load_or_report(path, &a);
+		if (cfg == NULL) {
+			if (!a.check)
+				log_errorx("bad configuration: nothing started");
+			return 1;
+		}
+		if (a.check) {
+			int rc = check_print(cfg, stdout);
+
+			conf_free(cfg);
+			return rc == 0 && fflush(stdout) == 0 ? 0 : 1;
+		}
+	}
 
 	if (a.pdeathsig > 0)
 		set_parent_death_signal(a.pdeathsig);
@@ -59,5 +122,7 @@ int main(int argc, char *argv[])
 		if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
 			log_warn("cannot become a child subreaper");
 	}
+	if (cfg != NULL)
+		return sup_run(&a, cfg);
 	return single_run(&a);
 }

@@ -3,18 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmdsplit.h"
+
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-
-void path_free(char **paths)
-{
-	size_t i;
-
-	if (paths == NULL)
-		return;
-	for (i = 0; paths[i] != NULL; i++)
-		free(paths[i]);
-	free(paths);
-}
 
 char **path_search(const char *file, const char *path)
 {
@@ -49,7 +40,7 @@ char **path_search(const char *file, const char *path)
 			dlen = 1;
 		s = malloc(dlen + 1 + flen + 1);
 		if (s == NULL) {
-			path_free(out);
+			strv_free(out);
 			return NULL;
 		}
 		memcpy(s, dir, dlen);

@@ -130,7 +130,7 @@ int single_run(const struct args *a)
 	extern char **environ;
 	struct single s;
 	struct spawn_req req;
-	int exec_errno;
+	struct spawn_err se;
 
 	memset(&s, 0, sizeof(s));
 	s.args = a;
@@ -149,14 +149,16 @@ int single_run(const struct args *a)
 	 * of a shell, it must not take the terminal away from that shell.
 	 */
 	req.fg_tty = isatty(STDIN_FILENO) && tcgetpgrp(STDIN_FILENO) == getpgrp();
-	s.child = spawn(&req, &exec_errno);
+	req.uid = (uid_t)-1;
+	req.gid = (gid_t)-1;
+	s.child = spawn(&req, &se);
 	if (s.child < 0) {
 		log_error("cannot start %s", a->cmd[0]);
 		loop_destroy(s.loop);
 		return 1;
 	}
-	if (exec_errno != 0)
-		log_errorx("cannot run %s: %s", a->cmd[0], strerror(exec_errno));
+	if (se.err != 0)
+		log_errorx("cannot run %s: %s", a->cmd[0], strerror(se.err));
 	else
 		log_info("started %s as pid %d", a->cmd[0], (int)s.child);
 

@@ -2,32 +2,86 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "exitcode.h"
+#include "cmdsplit.h"
 #include "pathsearch.h"
 
-/*
- * In the child, between fork and exec: only async-signal-safe calls, no
- * allocation, no stdio, never a return into the caller.
- */
-static void __attribute__((noreturn))
-child_exec(const struct spawn_req *req, char **paths, int status_fd)
-{
-	struct sigaction sa;
-	sigset_t empty;
-	int sig, err = ENOENT, saw_eacces = 0;
-	size_t i;
+/* What the child writes to the status pipe when a step fails. */
+struct child_status {
+	int step;
+	int err;
+};
 
+static const char *const step_names[] = {
+	"exec", "setsid", "stdin", "setgroups", "setgid", "setuid", "chdir",
+};
+enum { STEP_EXEC, STEP_SETSID, STEP_STDIN, STEP_SETGROUPS, STEP_SETGID,
+       STEP_SETUID, STEP_CHDIR };
+
+static void __attribute__((noreturn))
+child_fail(int status_fd, int step, int err)
+{
+	struct child_status cs = { step, err };
+
+	(void)!write(status_fd, &cs, sizeof(cs));
+	_exit(step == STEP_EXEC ? exitcode_from_exec_errno(err) : 126);
+}
+
+/* Everything but the exec: 0, or the failed step with errno set. */
+static int child_setup(const struct spawn_req *req, int null_fd)
+{
+	if (req->new_session && setsid() < 0)
+		return STEP_SETSID;
 	if (req->own_pgrp) {
 		(void)setpgid(0, 0);
 		/* tend ignores SIGTTOU, so a background group may do this. */
 		if (req->fg_tty)
 			(void)tcsetpgrp(STDIN_FILENO, getpid());
 	}
+	if (null_fd >= 0 && dup2(null_fd, STDIN_FILENO) < 0)
+		return STEP_STDIN;
+	if (req->close_fds && close_range(3, ~0U, 0) < 0) {
+		int fd;
+
+		for (fd = 3; fd < 4096; fd++)
+			(void)close(fd);
+	}
+	if (req->gid != (gid_t)-1 || req->uid != (uid_t)-1) {
+		if (req->uid != (uid_t)-1 &&
+		    setgroups(req->ngroups, req->groups) < 0)
+			return STEP_SETGROUPS;
+		if (req->gid != (gid_t)-1 && setgid(req->gid) < 0)
+			return STEP_SETGID;
+		if (req->uid != (uid_t)-1 && setuid(req->uid) < 0)
+			return STEP_SETUID;
+	}
+	if (req->workdir != NULL && req->workdir[0] != '\0' &&
+	    chdir(req->workdir) < 0)
+		return STEP_CHDIR;
+	if (req->set_umask)
+		umask(req->umask);
+	return 0;
+}
+
+/*
+ * In the child, between fork and exec: only async-signal-safe calls, no
+ * allocation, no stdio, never a return into the caller.
+ */
+static void __attribute__((noreturn))
+child_exec(const struct spawn_req *req, char **paths, int status_fd,
+	   int null_fd)
+{
+	struct sigaction sa;
+	sigset_t empty;
+	int sig, err = ENOENT, saw_eacces = 0, step;
+	size_t i;
 
 	/*
 	 * Default dispositions first, then the empty mask: tend blocks the
@@ -44,6 +98,10 @@ child_exec(const struct spawn_req *req, char **paths, int status_fd)
 	sigemptyset(&empty);
 	(void)sigprocmask(SIG_SETMASK, &empty, NULL);
 
+	step = child_setup(req, null_fd);
+	if (step != 0)
+		child_fail(status_fd, step, errno);
+
 	for (i = 0; paths[i] != NULL; i++) {
 		execve(paths[i], req->argv, req->envp);
 		err = errno;
@@ -55,52 +113,63 @@ child_exec(const struct spawn_req *req, char **paths, int status_fd)
 	}
 	if (saw_eacces && (err == ENOENT || err == ENOTDIR))
 		err = EACCES;
-	(void)!write(status_fd, &err, sizeof(err));
-	_exit(exitcode_from_exec_errno(err));
+	child_fail(status_fd, STEP_EXEC, err);
 }
 
-pid_t spawn(const struct spawn_req *req, int *exec_errno)
+pid_t spawn(const struct spawn_req *req, struct spawn_err *e)
 {
+	struct child_status cs;
 	char **paths;
-	int fds[2], err, saved;
+	int fds[2] = { -1, -1 }, null_fd = -1, saved;
 	ssize_t n;
 	pid_t pid;
 
-	*exec_errno = 0;
+	e->err = 0;
+	e->step = NULL;
 	paths = path_search(req->argv[0], getenv("PATH"));
 	if (paths == NULL)
 		return -1;
-	if (pipe2(fds, O_CLOEXEC) < 0) {
-		saved = errno;
-		path_free(paths);
-		errno = saved;
-		return -1;
-	}
+	if (req->stdin_null &&
+	    (null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0)
+		goto fail;
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		goto fail;
 	pid = fork();
-	if (pid < 0) {
-		saved = errno;
-		close(fds[0]);
-		close(fds[1]);
-		path_free(paths);
-		errno = saved;
-		return -1;
-	}
+	if (pid < 0)
+		goto fail;
 	if (pid == 0) {
 		close(fds[0]);
-		child_exec(req, paths, fds[1]);
+		child_exec(req, paths, fds[1], null_fd);
 	}
 
 	close(fds[1]);
-	path_free(paths);
+	if (null_fd >= 0)
+		close(null_fd);
+	strv_free(paths);
 	/* Both sides set the group, so it exists whichever runs first. */
 	if (req->own_pgrp)
 		(void)setpgid(pid, pid);
 	/* EOF: exec succeeded and closed the pipe. Bounded by the child's exec. */
 	do
-		n = read(fds[0], &err, sizeof(err));
+		n = read(fds[0], &cs, sizeof(cs));
 	while (n < 0 && errno == EINTR);
 	close(fds[0]);
-	if (n == (ssize_t)sizeof(err))
-		*exec_errno = err;
+	if (n == (ssize_t)sizeof(cs)) {
+		e->err = cs.err;
+		e->step = (unsigned)cs.step < sizeof(step_names) / sizeof(step_names[0]) ?
+				  step_names[cs.step] : "?";
+	}
 	return pid;
+
+fail:
+	saved = errno;
+	if (fds[0] >= 0) {
+		close(fds[0]);
+		close(fds[1]);
+	}
+	if (null_fd >= 0)
+		close(null_fd);
+	strv_free(paths);
+	errno = saved;
+	return -1;
 }

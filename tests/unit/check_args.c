@@ -141,7 +141,7 @@ START_TEST(test_unknown_options)
 {
 	char *const *v1 = ARGV("-x", "app");
 	char *const *v2 = ARGV("--bogus", "app");
-	char *const *v3 = ARGV("-c", "file"); /* comes with config mode */
+	char *const *v3 = ARGV("-S", "sock"); /* comes with the control socket */
 
 	ck_assert_int_eq(parse(3, v1), -1);
 	ck_assert_str_eq(err, "unknown option '-x'");
@@ -156,9 +156,38 @@ START_TEST(test_no_command)
 	char *const v1[] = { "tend", NULL };
 	char *const *v2 = ARGV("-g", "--");
 
-	ck_assert_int_eq(parse(1, v1), -1);
-	ck_assert_ptr_nonnull(strstr(err, "no command"));
-	ck_assert_int_eq(parse(3, v2), -1);
+	/* Parsed; main decides whether a config makes up for it. */
+	ck_assert_int_eq(parse(1, v1), 0);
+	ck_assert_int_eq(a.ncmd, 0);
+	ck_assert_ptr_null(a.config);
+	ck_assert_int_eq(parse(3, v2), 0);
+	ck_assert_int_eq(a.ncmd, 0);
+}
+END_TEST
+
+START_TEST(test_config_options)
+{
+	char *const *v1 = ARGV("-c", "/etc/x.conf", "--check");
+	char *const *v2 = ARGV("--config=a.conf", "--", "app");
+	char *const *v3 = ARGV("--config", "b.conf", "-vcc.conf");
+	char *const *v4 = ARGV("--config");
+	char *const *v5 = ARGV("--check=yes");
+
+	ck_assert_int_eq(parse(4, v1), 0);
+	ck_assert_str_eq(a.config, "/etc/x.conf");
+	ck_assert_int_eq(a.check, 1);
+	ck_assert_int_eq(a.ncmd, 0);
+	ck_assert_int_eq(parse(4, v2), 0);
+	ck_assert_str_eq(a.config, "a.conf");
+	ck_assert_int_eq(a.ncmd, 1);
+	ck_assert_int_eq(a.check, 0);
+	ck_assert_int_eq(parse(4, v3), 0);
+	ck_assert_str_eq(a.config, "c.conf"); /* the last one wins */
+	ck_assert_int_eq(a.verbosity, 1);
+	ck_assert_int_eq(parse(2, v4), -1);
+	ck_assert_str_eq(err, "option '--config' needs a value");
+	ck_assert_int_eq(parse(2, v5), -1);
+	ck_assert_str_eq(err, "option '--check=yes' takes no value");
 }
 END_TEST
 
@@ -203,6 +232,7 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, test_pdeathsig);
 	tcase_add_test(tc, test_unknown_options);
 	tcase_add_test(tc, test_no_command);
+	tcase_add_test(tc, test_config_options);
 	tcase_add_test(tc, test_help_version);
 	tcase_add_test(tc, test_lone_dash_is_command);
 	suite_add_tcase(s, tc);

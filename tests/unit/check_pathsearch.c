@@ -1,6 +1,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmdsplit.h"
 #include "pathsearch.h"
 #include "unit.h"
 
@@ -11,7 +12,7 @@ START_TEST(test_with_slash)
 	ck_assert_ptr_nonnull(p);
 	ck_assert_str_eq(p[0], "./app");
 	ck_assert_ptr_null(p[1]);
-	path_free(p);
+	strv_free(p);
 }
 END_TEST
 
@@ -25,7 +26,7 @@ START_TEST(test_entries)
 	ck_assert_str_eq(p[2], "/bin/sh");
 	ck_assert_str_eq(p[3], "./sh");
 	ck_assert_ptr_null(p[4]);
-	path_free(p);
+	strv_free(p);
 }
 END_TEST
 
@@ -40,7 +41,7 @@ START_TEST(test_default_path)
 	ck_assert_int_eq(n, 6);
 	ck_assert_str_eq(p[0], "/usr/local/sbin/ls");
 	ck_assert_str_eq(p[5], "/bin/ls");
-	path_free(p);
+	strv_free(p);
 }
 END_TEST
 
@@ -51,7 +52,7 @@ START_TEST(test_empty_path_is_cwd)
 	ck_assert_ptr_nonnull(p);
 	ck_assert_str_eq(p[0], "./app");
 	ck_assert_ptr_null(p[1]);
-	path_free(p);
+	strv_free(p);
 }
 END_TEST
 

@@ -1,0 +1,61 @@
+/* Config mode: the services of a file, restarted, ordered, stopped. */
+#ifndef TEND_SUPERVISOR_H
+#define TEND_SUPERVISOR_H
+
+#include <ev.h>
+
+#include "args.h"
+#include "conf.h"
+
+struct svc;
+
+enum sd_phase {
+	SD_NONE,       /* running */
+	SD_DRAIN,      /* stop requested; drain-delay runs */
+	SD_STOPPING,   /* services stop in reverse dependency order */
+	SD_STRAGGLERS, /* services gone; leftovers got TERM */
+	SD_KILLED,     /* final SIGKILL sent; waiting for the last reaps */
+};
+
+struct sup {
+	struct ev_loop *loop;
+	const struct args *args;
+	struct config *cfg; /* globals; its services moved into svcs */
+	struct svc **svcs;
+	size_t nsvcs;
+	int pid1;
+
+	enum sd_phase phase;
+	int exit_code;	  /* decided when tend exits */
+	int cause_code;	  /* of the critical service that caused the shutdown,
+			     or of "every service ended"; -1: none */
+	int ended_on_own; /* some service ended for good by itself */
+	int finished;	  /* the loop is told to stop */
+	ev_timer drain_timer, deadline_timer, phase_timer;
+};
+
+/* Runs config mode with cfg (owned); returns tend's exit code. */
+int sup_run(const struct args *a, struct config *cfg);
+
+/* Called by svc.c when a service ended for good by itself. */
+void sup_service_ended(struct sup *sup, struct svc *s);
+
+/*
+ * After every event: start what may start, move the shutdown on, decide
+ * whether tend is done. Every loop callback of config mode ends with it.
+ */
+void sup_settle(struct sup *sup);
+
+/* SIGHUP: load the file again and apply the difference (reload.c). */
+void sup_reload(struct sup *sup);
+
+/* Appends a service to the table, wanted up unless disabled. */
+struct svc *sup_add(struct sup *sup, struct svc_conf *c);
+
+/* Begin the shutdown (idempotent). */
+void sup_shutdown(struct sup *sup, const char *why);
+
+/* The service named name, or NULL. */
+struct svc *sup_find(const struct sup *sup, const char *name);
+
+#endif

@@ -1,0 +1,865 @@
+#include "conf.h"
+
+#include <confuse.h>
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cmdsplit.h"
+#include "confscan.h"
+#include "confutil.h"
+#include "envfile.h"
+#include "passwd.h"
+#include "plan.h"
+#include "signames.h"
+
+#define PASSWD_FILE "/etc/passwd"
+#define GROUP_FILE "/etc/group"
+
+/*
+ * Every scalar is a string in the schema: tend parses the values itself,
+ * so each bad value is reported with the line it is on (see confscan.h).
+ */
+static cfg_opt_t service_opts[] = {
+	CFG_STR("command", "", CFGF_NONE),
+	CFG_STR("type", "simple", CFGF_NONE),
+	CFG_STR("main", "false", CFGF_NONE),
+	CFG_STR("critical", "false", CFGF_NONE),
+	CFG_STR("restart", "", CFGF_NONE),
+	CFG_STR("restart-delay", "0.5", CFGF_NONE),
+	CFG_STR("restart-delay-max", "30", CFGF_NONE),
+	CFG_STR("restart-limit", "0", CFGF_NONE),
+	CFG_STR("stable-after", "10", CFGF_NONE),
+	CFG_STR_LIST("depends", "{}", CFGF_NONE),
+	CFG_STR("user", "", CFGF_NONE),
+	CFG_STR("group", "", CFGF_NONE),
+	CFG_STR("workdir", "", CFGF_NONE),
+	CFG_STR("umask", "022", CFGF_NONE),
+	CFG_STR_LIST("env", "{}", CFGF_NONE),
+	CFG_STR("env-file", "", CFGF_NONE),
+	CFG_STR("stop-signal", "TERM", CFGF_NONE),
+	CFG_STR("stop-timeout", "5", CFGF_NONE),
+	CFG_STR("disabled", "false", CFGF_NONE),
+	CFG_END(),
+};
+
+static cfg_opt_t top_opts[] = {
+	CFG_STR("shutdown-timeout", "9", CFGF_NONE),
+	CFG_STR("drain-delay", "0", CFGF_NONE),
+	CFG_STR("straggler-timeout", "2", CFGF_NONE),
+	CFG_STR("include-dir", "", CFGF_NONE),
+	CFG_STR_LIST("forward-signals", "{USR1, USR2}", CFGF_NONE),
+	CFG_SEC("service", service_opts, CFGF_MULTI | CFGF_TITLE),
+	CFG_END(),
+};
+
+/* What one file being read needs for its messages. */
+struct source {
+	const char *file;
+	const char *dir; /* for relative paths in it */
+	struct confscan scan;
+	struct conf_errors *errs;
+};
+
+/* libconfuse's error callback has no user pointer: the file being parsed. */
+static struct source *parsing;
+
+static void on_confuse_error(cfg_t *cfg, const char *fmt, va_list ap)
+{
+	char msg[512];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	conf_error(parsing->errs, parsing->file, cfg->line, "%s", msg);
+}
+
+/* Line of key in service section sec (-1 top), else the section's line. */
+static int key_line(const struct source *src, int sec, const char *key)
+{
+	int line = confscan_key_line(&src->scan, sec, key);
+
+	if (line == 0 && sec >= 0)
+		line = src->scan.sections[sec].line;
+	return line;
+}
+
+#define BAD(src, sec, key, ...) \
+	conf_error((src)->errs, (src)->file, key_line((src), (sec), (key)), \
+		   __VA_ARGS__)
+
+static int get_duration(const struct source *src, cfg_t *cfg, int sec,
+			const char *key, int positive, double *out)
+{
+	const char *v = cfg_getstr(cfg, key);
+
+	if (confutil_duration(v, positive, out) < 0) {
+		BAD(src, sec, key, "%s: invalid duration '%s' (seconds, %s, up to %g)",
+		    key, v, positive ? "> 0" : ">= 0", CONFUTIL_DURATION_MAX);
+		return -1;
+	}
+	return 0;
+}
+
+static int get_bool(const struct source *src, cfg_t *cfg, int sec,
+		    const char *key, int *out)
+{
+	const char *v = cfg_getstr(cfg, key);
+
+	if (confutil_bool(v, out) < 0) {
+		BAD(src, sec, key, "%s: invalid value '%s' (true or false)", key, v);
+		return -1;
+	}
+	return 0;
+}
+
+static char **copy_list(cfg_t *cfg, const char *key)
+{
+	unsigned i, n = cfg_size(cfg, key);
+	char **v = calloc(n + 1, sizeof(*v));
+
+	if (v == NULL)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		v[i] = strdup(cfg_getnstr(cfg, key, i));
+		if (v[i] == NULL) {
+			strv_free(v);
+			return NULL;
+		}
+	}
+	return v;
+}
+
+static char *path_in(const struct source *src, const char *p)
+{
+	char *out;
+
+	if (p[0] == '/' || p[0] == '\0' || src->dir == NULL)
+		return strdup(p);
+	if (asprintf(&out, "%s/%s", src->dir, p) < 0)
+		return NULL;
+	return out;
+}
+
+static int parse_type_restart(const struct source *src, cfg_t *cfg, int sec,
+			      struct svc_conf *s)
+{
+	const char *type = cfg_getstr(cfg, "type");
+	const char *restart = cfg_getstr(cfg, "restart");
+	int bad = 0;
+
+	if (strcmp(type, "simple") == 0)
+		s->type = SVC_SIMPLE;
+	else if (strcmp(type, "oneshot") == 0)
+		s->type = SVC_ONESHOT;
+	else
+		bad |= BAD(src, sec, "type", "type: invalid value '%s' (simple or oneshot)", type);
+
+	if (restart[0] == '\0')
+		s->restart = s->type == SVC_ONESHOT ? RESTART_NEVER : RESTART_ALWAYS;
+	else if (strcmp(restart, "always") == 0)
+		s->restart = RESTART_ALWAYS;
+	else if (strcmp(restart, "on-failure") == 0)
+		s->restart = RESTART_ON_FAILURE;
+	else if (strcmp(restart, "never") == 0)
+		s->restart = RESTART_NEVER;
+	else
+		bad |= BAD(src, sec, "restart",
+			   "restart: invalid value '%s' (always, on-failure or never)",
+			   restart);
+	return bad ? -1 : 0;
+}
+
+static int parse_ids(const struct source *src, cfg_t *cfg, int sec,
+		     struct svc_conf *s)
+{
+	struct ids ids;
+	char err[256];
+
+	s->uid = (uid_t)-1;
+	s->gid = (gid_t)-1;
+	if (s->user[0] == '\0' && s->group[0] == '\0')
+		return 0;
+	if (ids_resolve(PASSWD_FILE, GROUP_FILE, s->user, s->group, &ids, err,
+			sizeof(err)) < 0)
+		return BAD(src, sec, s->user[0] != '\0' ? "user" : "group", "%s", err);
+	(void)cfg;
+	s->uid = ids.uid;
+	s->gid = ids.gid;
+	s->groups = ids.groups;
+	s->ngroups = ids.ngroups;
+	return 0;
+}
+
+static int parse_env(const struct source *src, cfg_t *cfg, int sec,
+		     struct svc_conf *s)
+{
+	const char *envfile = cfg_getstr(cfg, "env-file");
+	char err[512];
+	size_t i;
+	int bad = 0;
+
+	s->env = copy_list(cfg, "env");
+	s->env_file = path_in(src, envfile);
+	if (s->env == NULL || s->env_file == NULL)
+		return BAD(src, sec, "env", "out of memory");
+	for (i = 0; s->env[i] != NULL; i++)
+		if (confutil_env_entry(s->env[i]) < 0)
+			bad |= BAD(src, sec, "env",
+				   "env: '%s' is not KEY=VALUE (KEY: letters, digits, _)",
+				   s->env[i]);
+	if (s->env_file[0] != '\0' &&
+	    envfile_read(s->env_file, &s->env_file_vars, err, sizeof(err)) < 0)
+		bad |= BAD(src, sec, "env-file", "env-file: %s", err);
+	return bad ? -1 : 0;
+}
+
+static int parse_service(const struct source *src, cfg_t *cfg, int sec,
+			 struct svc_conf *s)
+{
+	const char *name = cfg_title(cfg);
+	const char *v;
+	char err[256];
+	int bad = 0, sig;
+
+	memset(s, 0, sizeof(*s));
+	s->line = src->scan.sections[sec].line;
+	s->line_depends = key_line(src, sec, "depends");
+	s->line_main = key_line(src, sec, "main");
+	s->file = strdup(src->file);
+	if (confutil_name(name) < 0)
+		bad |= conf_error(src->errs, src->file, s->line,
+				  "invalid service name '%s' (1 to %d of A-Z a-z 0-9 _ . -)",
+				  name, CONF_NAME_MAX);
+	else if (strcmp(name, "tend") == 0)
+		bad |= conf_error(src->errs, src->file, s->line,
+				  "the service name 'tend' is reserved");
+	snprintf(s->name, sizeof(s->name), "%s", name);
+
+	s->command = strdup(cfg_getstr(cfg, "command"));
+	s->user = strdup(cfg_getstr(cfg, "user"));
+	s->group = strdup(cfg_getstr(cfg, "group"));
+	s->workdir = strdup(cfg_getstr(cfg, "workdir"));
+	s->depends = copy_list(cfg, "depends");
+	if (s->file == NULL || s->command == NULL || s->user == NULL ||
+	    s->group == NULL || s->workdir == NULL || s->depends == NULL)
+		return BAD(src, sec, "command", "out of memory");
+
+	if (confutil_blank(s->command))
+		bad |= conf_error(src->errs, src->file, s->line,
+				  "service '%s' has no command", s->name);
+	else if (cmd_split(s->command, &s->argv, err, sizeof(err)) < 0)
+		bad |= BAD(src, sec, "command", "command: %s", err);
+
+	bad |= parse_type_restart(src, cfg, sec, s);
+	bad |= get_bool(src, cfg, sec, "main", &s->main);
+	bad |= get_bool(src, cfg, sec, "critical", &s->critical);
+	bad |= get_bool(src, cfg, sec, "disabled", &s->disabled);
+	bad |= get_duration(src, cfg, sec, "restart-delay", 0, &s->restart_delay);
+	bad |= get_duration(src, cfg, sec, "restart-delay-max", 0,
+			    &s->restart_delay_max);
+	bad |= get_duration(src, cfg, sec, "stable-after", 0, &s->stable_after);
+	bad |= get_duration(src, cfg, sec, "stop-timeout", 1, &s->stop_timeout);
+	if (s->restart_delay_max < s->restart_delay)
+		bad |= BAD(src, sec, "restart-delay-max",
+			   "restart-delay-max (%g) is below restart-delay (%g)",
+			   s->restart_delay_max, s->restart_delay);
+
+	v = cfg_getstr(cfg, "restart-limit");
+	if (confutil_count(v, &s->restart_limit) < 0)
+		bad |= BAD(src, sec, "restart-limit",
+			   "restart-limit: invalid value '%s' (a whole number >= 0)", v);
+	v = cfg_getstr(cfg, "umask");
+	if (confutil_umask(v, &s->umask) < 0)
+		bad |= BAD(src, sec, "umask", "umask: invalid value '%s' (octal, 000 to 777)", v);
+	v = cfg_getstr(cfg, "stop-signal");
+	sig = sig_parse(v);
+	if (sig < 0)
+		bad |= BAD(src, sec, "stop-signal", "stop-signal: unknown signal '%s'", v);
+	else if (sig == SIGSTOP)
+		bad |= BAD(src, sec, "stop-signal", "stop-signal: STOP cannot stop a service");
+	s->stop_signal = sig;
+	if (s->workdir[0] != '\0' && s->workdir[0] != '/')
+		bad |= BAD(src, sec, "workdir", "workdir: '%s' is not an absolute path",
+			   s->workdir);
+
+	if (s->main && confscan_key_line(&src->scan, sec, "restart") != 0)
+		bad |= BAD(src, sec, "restart",
+			   "restart: the main service never restarts (its exit ends tend)");
+	if (s->main)
+		s->restart = RESTART_NEVER;
+	if (s->main && s->disabled)
+		bad |= BAD(src, sec, "disabled", "the main service cannot be disabled");
+	if (s->type == SVC_ONESHOT && s->restart == RESTART_ALWAYS)
+		bad |= BAD(src, sec, "restart",
+			   "restart: a oneshot cannot restart always (use on-failure)");
+
+	bad |= parse_env(src, cfg, sec, s);
+	bad |= parse_ids(src, cfg, sec, s);
+	return bad ? -1 : 0;
+}
+
+static int parse_globals(const struct source *src, cfg_t *cfg, struct config *c)
+{
+	unsigned i, n = cfg_size(cfg, "forward-signals");
+	char *dir;
+	int bad = 0;
+
+	bad |= get_duration(src, cfg, -1, "shutdown-timeout", 1, &c->shutdown_timeout);
+	bad |= get_duration(src, cfg, -1, "drain-delay", 0, &c->drain_delay);
+	bad |= get_duration(src, cfg, -1, "straggler-timeout", 0,
+			    &c->straggler_timeout);
+	dir = cfg_getstr(cfg, "include-dir");
+	c->include_dir = path_in(src, dir);
+	c->forward_signals = calloc(n + 1, sizeof(int));
+	if (c->include_dir == NULL || c->forward_signals == NULL)
+		return BAD(src, -1, "include-dir", "out of memory");
+	for (i = 0; i < n; i++) {
+		const char *v = cfg_getnstr(cfg, "forward-signals", i);
+		int sig = sig_parse(v);
+
+		if (sig < 0)
+			bad |= BAD(src, -1, "forward-signals",
+				   "forward-signals: unknown signal '%s'", v);
+		else if (sig == SIGTERM || sig == SIGINT || sig == SIGHUP)
+			bad |= BAD(src, -1, "forward-signals",
+				   "forward-signals: %s is tend's own (shutdown or reload)", v);
+		else if (!sig_forwardable(sig))
+			bad |= BAD(src, -1, "forward-signals",
+				   "forward-signals: %s cannot be forwarded", v);
+		else
+			c->forward_signals[c->nforward++] = sig;
+	}
+	return bad ? -1 : 0;
+}
+
+/* Appends the services of one parsed file to c. */
+static int take_services(struct source *src, cfg_t *cfg, struct config *c)
+{
+	unsigned i, n = cfg_size(cfg, "service");
+	struct svc_conf *grown;
+	int bad = 0;
+
+	if (n == 0)
+		return 0;
+	grown = realloc(c->svcs, (c->nsvcs + n) * sizeof(*grown));
+	if (grown == NULL)
+		return conf_error(src->errs, src->file, 0, "out of memory");
+	c->svcs = grown;
+	for (i = 0; i < n; i++) {
+		int sec = confscan_nth_section(&src->scan, "service", i);
+
+		if (sec < 0) /* scanner and libconfuse disagree: cannot happen */
+			return conf_error(src->errs, src->file, 0,
+					  "cannot locate service %u", i);
+		bad |= parse_service(src, cfg_getnsec(cfg, "service", i), sec,
+				     &c->svcs[c->nsvcs]);
+		c->nsvcs++;
+	}
+	return bad ? -1 : 0;
+}
+
+/*
+ * libconfuse merges two sections of one title and keeps the last of two
+ * values of one key: both are mistakes worth an error, found on the scan.
+ */
+static int scan_duplicates(const struct source *src)
+{
+	const struct confscan *sc = &src->scan;
+	size_t i, j;
+	int bad = 0;
+
+	for (i = 0; i < sc->nsections; i++)
+		for (j = 0; j < i; j++)
+			if (strcmp(sc->sections[i].kind, sc->sections[j].kind) == 0 &&
+			    strcmp(sc->sections[i].title, sc->sections[j].title) == 0) {
+				bad |= conf_error(src->errs, src->file, sc->sections[i].line,
+						  "%s '%s' is defined twice (first at %s:%d)",
+						  sc->sections[i].kind, sc->sections[i].title,
+						  src->file, sc->sections[j].line);
+				break;
+			}
+	for (i = 0; i < sc->nkeys; i++)
+		for (j = 0; j < i; j++)
+			if (sc->keys[i].section == sc->keys[j].section &&
+			    strcmp(sc->keys[i].name, sc->keys[j].name) == 0) {
+				bad |= conf_error(src->errs, src->file, sc->keys[i].line,
+						  "'%s' is set twice (first at line %d)",
+						  sc->keys[i].name, sc->keys[j].line);
+				break;
+			}
+	return bad ? -1 : 0;
+}
+
+/*
+ * Parse one file's text into c. top: the main file (globals allowed);
+ * otherwise an include-dir file (services only).
+ */
+static int parse_source(struct source *src, const char *text, size_t len,
+			int top, struct config *c)
+{
+	cfg_t *cfg;
+	char err[256], *buf;
+	int line, rc, bad = 0;
+	size_t i;
+
+	if (memchr(text, '\0', len) != NULL)
+		return conf_error(src->errs, src->file, 0, "the file holds a NUL byte");
+	if (confscan_run(text, len, &src->scan, &line, err, sizeof(err)) < 0)
+		return conf_error(src->errs, src->file, line, "%s", err);
+	bad |= scan_duplicates(src);
+	for (i = 0; !top && i < src->scan.nkeys; i++)
+		if (src->scan.keys[i].section < 0)
+			bad |= conf_error(src->errs, src->file,
+					  src->scan.keys[i].line,
+					  "'%s' is a global key: only services may be defined in an include-dir file",
+					  src->scan.keys[i].name);
+	if (bad)
+		return -1;
+
+	buf = strndup(text, len);
+	cfg = cfg_init(top_opts, CFGF_NONE);
+	if (buf == NULL || cfg == NULL) {
+		free(buf);
+		if (cfg != NULL)
+			cfg_free(cfg);
+		return conf_error(src->errs, src->file, 0, "out of memory");
+	}
+	cfg_set_error_function(cfg, on_confuse_error);
+	parsing = src;
+	rc = cfg_parse_buf(cfg, buf);
+	parsing = NULL;
+	free(buf);
+	if (rc != CFG_SUCCESS) {
+		cfg_free(cfg);
+		return -1; /* on_confuse_error reported it */
+	}
+	if (top)
+		bad |= parse_globals(src, cfg, c);
+	bad |= take_services(src, cfg, c);
+	cfg_free(cfg);
+	return bad ? -1 : 0;
+}
+
+/* Reads a whole file of at most CONF_FILE_MAX bytes. */
+#define CONF_FILE_MAX (1 << 20)
+
+static char *read_file(const char *path, size_t *len, struct conf_errors *errs)
+{
+	struct stat st;
+	char *buf;
+	ssize_t n;
+	size_t got = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		conf_error(errs, path, 0, "%s", strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		conf_error(errs, path, 0, "not a regular file");
+		close(fd);
+		return NULL;
+	}
+	if (st.st_size > CONF_FILE_MAX) {
+		conf_error(errs, path, 0, "larger than %d bytes", CONF_FILE_MAX);
+		close(fd);
+		return NULL;
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (buf == NULL) {
+		conf_error(errs, path, 0, "out of memory");
+		close(fd);
+		return NULL;
+	}
+	while (got < (size_t)st.st_size &&
+	       (n = read(fd, buf + got, (size_t)st.st_size - got)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			conf_error(errs, path, 0, "%s", strerror(errno));
+			free(buf);
+			close(fd);
+			return NULL;
+		}
+		got += (size_t)n;
+	}
+	close(fd);
+	buf[got] = '\0';
+	*len = got;
+	return buf;
+}
+
+static char *dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (slash == NULL)
+		return strdup(".");
+	if (slash == path)
+		return strdup("/");
+	return strndup(path, (size_t)(slash - path));
+}
+
+static int load_one(const char *path, int top, struct config *c,
+		    struct conf_errors *errs)
+{
+	struct source src;
+	size_t len;
+	char *text = read_file(path, &len, errs);
+	char *dir = dir_of(path);
+	int rc;
+
+	if (text == NULL || dir == NULL) {
+		free(text);
+		free(dir);
+		return -1;
+	}
+	memset(&src, 0, sizeof(src));
+	src.file = path;
+	src.dir = dir;
+	src.errs = errs;
+	rc = parse_source(&src, text, len, top, c);
+	confscan_free(&src.scan);
+	free(text);
+	free(dir);
+	return rc;
+}
+
+static int is_conf_name(const struct dirent *de)
+{
+	size_t n = strlen(de->d_name);
+
+	return de->d_name[0] != '.' && n > 5 &&
+	       strcmp(de->d_name + n - 5, ".conf") == 0;
+}
+
+static int load_include_dir(struct config *c, struct conf_errors *errs)
+{
+	struct dirent **list;
+	int i, n, bad = 0;
+
+	if (c->include_dir[0] == '\0')
+		return 0;
+	n = scandir(c->include_dir, &list, is_conf_name, alphasort);
+	if (n < 0)
+		return conf_error(errs, c->path, 0, "include-dir '%s': %s",
+				  c->include_dir, strerror(errno));
+	for (i = 0; i < n; i++) {
+		char *p;
+
+		if (asprintf(&p, "%s/%s", c->include_dir, list[i]->d_name) < 0) {
+			bad = -1;
+		} else {
+			bad |= load_one(p, 0, c, errs);
+			free(p);
+		}
+		free(list[i]);
+	}
+	free(list);
+	return bad ? -1 : 0;
+}
+
+const struct svc_conf *conf_find(const struct config *c, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < c->nsvcs; i++)
+		if (strcmp(c->svcs[i].name, name) == 0)
+			return &c->svcs[i];
+	return NULL;
+}
+
+static int check_names(const struct config *c, const char *extra_main,
+		       struct conf_errors *errs)
+{
+	const struct svc_conf *first_main = NULL;
+	size_t i, j;
+	int bad = 0;
+
+	for (i = 0; i < c->nsvcs; i++) {
+		const struct svc_conf *s = &c->svcs[i];
+
+		for (j = 0; j < i; j++)
+			if (strcmp(c->svcs[j].name, s->name) == 0) {
+				bad |= conf_error(errs, s->file, s->line,
+						  "service '%s' is defined twice (first at %s:%d)",
+						  s->name, c->svcs[j].file, c->svcs[j].line);
+				break;
+			}
+		if (extra_main != NULL && strcmp(s->name, extra_main) == 0)
+			bad |= conf_error(errs, s->file, s->line,
+					  "service '%s': that name is the command given after --",
+					  s->name);
+		if (!s->main)
+			continue;
+		if (extra_main != NULL)
+			bad |= conf_error(errs, s->file, s->line_main,
+					  "service '%s' is main, but the command given after -- is the main service",
+					  s->name);
+		else if (first_main != NULL)
+			bad |= conf_error(errs, s->file, s->line_main,
+					  "two main services: '%s' and '%s' (%s:%d)",
+					  s->name, first_main->name,
+					  first_main->file, first_main->line_main);
+		else
+			first_main = s;
+	}
+	return bad ? -1 : 0;
+}
+
+/* Resolves depends to indices (plan nodes); reports unknown names and cycles. */
+static int check_depends(const struct config *c, struct conf_errors *errs)
+{
+	struct plan_node *nodes = calloc(c->nsvcs ? c->nsvcs : 1, sizeof(*nodes));
+	size_t *cycle = calloc(c->nsvcs ? c->nsvcs : 1, sizeof(*cycle));
+	size_t i, k, n;
+	int bad = 0;
+
+	if (nodes == NULL || cycle == NULL) {
+		bad = conf_error(errs, c->path, 0, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < c->nsvcs; i++) {
+		const struct svc_conf *s = &c->svcs[i];
+		size_t *deps = calloc(strv_len(s->depends) + 1, sizeof(*deps));
+		char **d;
+
+		nodes[i].deps = deps;
+		if (deps == NULL) {
+			bad = conf_error(errs, c->path, 0, "out of memory");
+			goto out;
+		}
+		for (d = s->depends; *d != NULL; d++) {
+			const struct svc_conf *t = conf_find(c, *d);
+
+			if (t == NULL)
+				bad |= conf_error(errs, s->file, s->line_depends,
+						  "service '%s' depends on '%s', which is not defined",
+						  s->name, *d);
+			else if (t == s)
+				bad |= conf_error(errs, s->file, s->line_depends,
+						  "service '%s' depends on itself", s->name);
+			else
+				deps[nodes[i].ndeps++] = (size_t)(t - c->svcs);
+		}
+	}
+	if (bad)
+		goto out;
+	n = plan_find_cycle(nodes, c->nsvcs, cycle);
+	if (n > 0) {
+		const struct svc_conf *s = &c->svcs[cycle[0]];
+		char path[1024];
+		size_t len = 0;
+
+		for (k = 0; k <= n && len < sizeof(path); k++)
+			len += (size_t)snprintf(path + len, sizeof(path) - len, "%s%s",
+						k ? " -> " : "",
+						c->svcs[cycle[k % n]].name);
+		bad = conf_error(errs, s->file, s->line_depends,
+				 "dependency cycle: %s", path);
+	}
+out:
+	for (i = 0; nodes != NULL && i < c->nsvcs; i++)
+		free((void *)nodes[i].deps);
+	free(nodes);
+	free(cycle);
+	return bad ? -1 : 0;
+}
+
+static struct config *finish_load(struct config *c, const char *extra_main,
+				  int bad, struct conf_errors *errs)
+{
+	if (!bad)
+		bad |= load_include_dir(c, errs);
+	if (!bad)
+		bad |= check_names(c, extra_main, errs);
+	if (!bad)
+		bad |= check_depends(c, errs);
+	if (bad || errs->n > 0) {
+		conf_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+struct config *conf_load_text(const char *name, const char *text, size_t len,
+			      const char *extra_main, struct conf_errors *errs)
+{
+	struct config *c = calloc(1, sizeof(*c));
+	struct source src;
+	char *dir = dir_of(name);
+	int bad;
+
+	memset(errs, 0, sizeof(*errs));
+	if (c == NULL || dir == NULL || (c->path = strdup(name)) == NULL) {
+		free(dir);
+		conf_free(c);
+		conf_error(errs, name, 0, "out of memory");
+		return NULL;
+	}
+	memset(&src, 0, sizeof(src));
+	src.file = name;
+	src.dir = dir;
+	src.errs = errs;
+	bad = parse_source(&src, text, len, 1, c);
+	confscan_free(&src.scan);
+	free(dir);
+	return finish_load(c, extra_main, bad, errs);
+}
+
+struct config *conf_load(const char *path, const char *extra_main,
+			 struct conf_errors *errs)
+{
+	struct config *c = calloc(1, sizeof(*c));
+	int bad;
+
+	memset(errs, 0, sizeof(*errs));
+	if (c == NULL || (c->path = strdup(path)) == NULL) {
+		conf_free(c);
+		conf_error(errs, path, 0, "out of memory");
+		return NULL;
+	}
+	bad = load_one(path, 1, c, errs);
+	return finish_load(c, extra_main, bad, errs);
+}
+
+void conf_svc_free(struct svc_conf *s)
+{
+	free(s->file);
+	free(s->command);
+	strv_free(s->argv);
+	strv_free(s->depends);
+	free(s->user);
+	free(s->group);
+	free(s->groups);
+	free(s->workdir);
+	strv_free(s->env);
+	free(s->env_file);
+	strv_free(s->env_file_vars);
+	memset(s, 0, sizeof(*s));
+}
+
+void conf_free(struct config *c)
+{
+	size_t i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < c->nsvcs; i++)
+		conf_svc_free(&c->svcs[i]);
+	free(c->svcs);
+	free(c->path);
+	free(c->include_dir);
+	free(c->forward_signals);
+	free(c);
+}
+
+void conf_errors_free(struct conf_errors *errs)
+{
+	size_t i;
+
+	for (i = 0; i < errs->n; i++)
+		free(errs->msgs[i]);
+	free(errs->msgs);
+	memset(errs, 0, sizeof(*errs));
+}
+
+static char **strv_dup(char *const *v)
+{
+	size_t i, n = v ? strv_len(v) : 0;
+	char **out = calloc(n + 1, sizeof(*out));
+
+	if (out == NULL || v == NULL)
+		return out;
+	for (i = 0; i < n; i++)
+		if ((out[i] = strdup(v[i])) == NULL) {
+			strv_free(out);
+			return NULL;
+		}
+	return out;
+}
+
+static int strv_eq(char *const *a, char *const *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	for (; *a != NULL && *b != NULL; a++, b++)
+		if (strcmp(*a, *b) != 0)
+			return 0;
+	return *a == NULL && *b == NULL;
+}
+
+struct svc_conf *conf_svc_dup(const struct svc_conf *s)
+{
+	struct svc_conf *d = malloc(sizeof(*d));
+
+	if (d == NULL)
+		return NULL;
+	*d = *s;
+	d->file = strdup(s->file);
+	d->command = strdup(s->command);
+	d->argv = strv_dup(s->argv);
+	d->depends = strv_dup(s->depends);
+	d->user = strdup(s->user);
+	d->group = strdup(s->group);
+	d->groups = NULL;
+	if (s->ngroups > 0 && (d->groups = malloc(s->ngroups * sizeof(gid_t))) != NULL)
+		memcpy(d->groups, s->groups, s->ngroups * sizeof(gid_t));
+	d->workdir = strdup(s->workdir);
+	d->env = strv_dup(s->env);
+	d->env_file = strdup(s->env_file);
+	d->env_file_vars = s->env_file_vars ? strv_dup(s->env_file_vars) : NULL;
+	if (d->file == NULL || d->command == NULL || d->argv == NULL ||
+	    d->depends == NULL || d->user == NULL || d->group == NULL ||
+	    (s->ngroups > 0 && d->groups == NULL) || d->workdir == NULL ||
+	    d->env == NULL || d->env_file == NULL ||
+	    (s->env_file_vars != NULL && d->env_file_vars == NULL)) {
+		conf_svc_free(d);
+		free(d);
+		return NULL;
+	}
+	return d;
+}
+
+int conf_svc_process_differs(const struct svc_conf *a, const struct svc_conf *b)
+{
+	return strcmp(a->command, b->command) != 0 || a->type != b->type ||
+	       strcmp(a->user, b->user) != 0 || strcmp(a->group, b->group) != 0 ||
+	       a->uid != b->uid || a->gid != b->gid ||
+	       a->ngroups != b->ngroups ||
+	       (a->ngroups > 0 &&
+		memcmp(a->groups, b->groups, a->ngroups * sizeof(gid_t)) != 0) ||
+	       strcmp(a->workdir, b->workdir) != 0 || a->umask != b->umask ||
+	       !strv_eq(a->env, b->env) || strcmp(a->env_file, b->env_file) != 0 ||
+	       !strv_eq(a->env_file_vars, b->env_file_vars);
+}
+
+enum conf_change conf_change_of(const struct svc_conf *old,
+				const struct svc_conf *new_)
+{
+	if (old == NULL)
+		return CONF_ADDED;
+	if (new_ == NULL)
+		return CONF_REMOVED;
+	if (conf_svc_process_differs(old, new_))
+		return CONF_RESTART;
+	if (old->main != new_->main || old->critical != new_->critical ||
+	    old->disabled != new_->disabled || old->restart != new_->restart ||
+	    old->restart_delay != new_->restart_delay ||
+	    old->restart_delay_max != new_->restart_delay_max ||
+	    old->restart_limit != new_->restart_limit ||
+	    old->stable_after != new_->stable_after ||
+	    !strv_eq(old->depends, new_->depends) ||
+	    old->stop_signal != new_->stop_signal ||
+	    old->stop_timeout != new_->stop_timeout)
+		return CONF_INPLACE;
+	return CONF_UNCHANGED;
+}

@@ -1,0 +1,321 @@
+#include "confscan.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum tok {
+	T_END,
+	T_ERR,
+	T_WORD,   /* unquoted string */
+	T_STRING, /* quoted string */
+	T_LBRACE,
+	T_RBRACE,
+	T_LPAREN,
+	T_RPAREN,
+	T_EQ, /* = or += */
+	T_COMMA,
+};
+
+struct lexer {
+	const char *p, *end;
+	int line;
+	/* the last token */
+	enum tok tok;
+	const char *start;
+	size_t len;
+	int tok_line;
+	char *err;
+	size_t errlen;
+};
+
+static int is_word_char(char c)
+{
+	return c != ' ' && c != '\t' && c != '\r' && c != '\n' && c != '"' &&
+	       c != '\'' && c != '{' && c != '}' && c != '(' && c != ')' &&
+	       c != '=' && c != ',' && c != '#' && c != '\0';
+}
+
+static enum tok lex_error(struct lexer *lx, int line, const char *msg)
+{
+	lx->tok_line = line;
+	snprintf(lx->err, lx->errlen, "%s", msg);
+	return lx->tok = T_ERR;
+}
+
+/* Skips blanks and comments; returns 0, or -1 for an open comment. */
+static int skip_space(struct lexer *lx)
+{
+	while (lx->p < lx->end) {
+		char c = *lx->p;
+
+		if (c == '\n') {
+			lx->line++;
+			lx->p++;
+		} else if (c == ' ' || c == '\t' || c == '\r') {
+			lx->p++;
+		} else if (c == '#' ||
+			   (c == '/' && lx->p + 1 < lx->end && lx->p[1] == '/')) {
+			while (lx->p < lx->end && *lx->p != '\n')
+				lx->p++;
+		} else if (c == '/' && lx->p + 1 < lx->end && lx->p[1] == '*') {
+			int open_line = lx->line;
+
+			lx->p += 2;
+			while (lx->p + 1 < lx->end &&
+			       !(lx->p[0] == '*' && lx->p[1] == '/')) {
+				if (*lx->p == '\n')
+					lx->line++;
+				lx->p++;
+			}
+			if (lx->p + 1 >= lx->end) {
+				lex_error(lx, open_line, "comment not closed");
+				return -1;
+			}
+			lx->p += 2;
+		} else {
+			break;
+		}
+	}
+	return 0;
+}
+
+static enum tok lex_string(struct lexer *lx)
+{
+	char q = *lx->p++;
+	int open_line = lx->line;
+
+	lx->start = lx->p;
+	while (lx->p < lx->end && *lx->p != q) {
+		if (*lx->p == '\\' && lx->p + 1 < lx->end)
+			lx->p++;
+		if (*lx->p == '\n')
+			lx->line++;
+		if (*lx->p == '\0')
+			return lex_error(lx, lx->line, "NUL byte in the file");
+		lx->p++;
+	}
+	if (lx->p >= lx->end)
+		return lex_error(lx, open_line, q == '"' ?
+				 "string not closed (missing \")" :
+				 "string not closed (missing ')");
+	lx->len = (size_t)(lx->p - lx->start);
+	lx->p++;
+	return lx->tok = T_STRING;
+}
+
+static enum tok lex_next(struct lexer *lx)
+{
+	char c;
+
+	if (skip_space(lx) < 0)
+		return lx->tok = T_ERR;
+	lx->tok_line = lx->line;
+	if (lx->p >= lx->end)
+		return lx->tok = T_END;
+	c = *lx->p;
+	lx->start = lx->p;
+	lx->len = 1;
+	switch (c) {
+	case '"':
+	case '\'':
+		return lex_string(lx);
+	case '{':
+		lx->p++;
+		return lx->tok = T_LBRACE;
+	case '}':
+		lx->p++;
+		return lx->tok = T_RBRACE;
+	case '(':
+		lx->p++;
+		return lx->tok = T_LPAREN;
+	case ')':
+		lx->p++;
+		return lx->tok = T_RPAREN;
+	case ',':
+		lx->p++;
+		return lx->tok = T_COMMA;
+	case '=':
+		lx->p++;
+		return lx->tok = T_EQ;
+	case '\0':
+		return lex_error(lx, lx->line, "NUL byte in the file");
+	default:
+		break;
+	}
+	if (c == '+' && lx->p + 1 < lx->end && lx->p[1] == '=') {
+		lx->p += 2;
+		return lx->tok = T_EQ;
+	}
+	while (lx->p < lx->end && is_word_char(*lx->p) &&
+	       !(*lx->p == '+' && lx->p + 1 < lx->end && lx->p[1] == '='))
+		lx->p++;
+	lx->len = (size_t)(lx->p - lx->start);
+	return lx->tok = T_WORD;
+}
+
+static char *tokdup(const struct lexer *lx)
+{
+	char *s = malloc(lx->len + 1);
+
+	if (s != NULL) {
+		memcpy(s, lx->start, lx->len);
+		s[lx->len] = '\0';
+	}
+	return s;
+}
+
+static int add_key(struct confscan *s, const char *name, int section, int line)
+{
+	struct scan_key *k = realloc(s->keys, (s->nkeys + 1) * sizeof(*k));
+
+	if (k == NULL)
+		return -1;
+	s->keys = k;
+	k[s->nkeys].name = strdup(name);
+	if (k[s->nkeys].name == NULL)
+		return -1;
+	k[s->nkeys].section = section;
+	k[s->nkeys].line = line;
+	s->nkeys++;
+	return 0;
+}
+
+static int add_section(struct confscan *s, char *kind, char *title, int line)
+{
+	struct scan_section *n =
+		realloc(s->sections, (s->nsections + 1) * sizeof(*n));
+
+	if (n == NULL) {
+		free(kind);
+		free(title);
+		return -1;
+	}
+	s->sections = n;
+	n[s->nsections].kind = kind;
+	n[s->nsections].title = title;
+	n[s->nsections].line = line;
+	s->nsections++;
+	return 0;
+}
+
+/* After '=': a value or a {list}. Leaves the token after it in lx. */
+static enum tok skip_value(struct lexer *lx)
+{
+	if (lex_next(lx) == T_LBRACE) {
+		while (lex_next(lx) != T_RBRACE && lx->tok != T_END &&
+		       lx->tok != T_ERR)
+			;
+		if (lx->tok != T_RBRACE)
+			return lx->tok;
+	}
+	return lex_next(lx);
+}
+
+/*
+ * One statement at depth, starting at the current token (a word).
+ * Returns the token after it; T_ERR stops everything.
+ */
+static enum tok statement(struct lexer *lx, struct confscan *s, int section)
+{
+	char *name = tokdup(lx);
+	int line = lx->tok_line;
+	enum tok t;
+
+	if (name == NULL)
+		return lex_error(lx, line, "out of memory");
+	t = lex_next(lx);
+	if (t == T_EQ) {
+		if (add_key(s, name, section, line) < 0) {
+			free(name);
+			return lex_error(lx, line, "out of memory");
+		}
+		free(name);
+		return skip_value(lx);
+	}
+	if (section >= 0 || (t != T_WORD && t != T_STRING && t != T_LBRACE)) {
+		/* Not ours (a function call, a stray word): libconfuse says. */
+		free(name);
+		return t == T_LPAREN || t == T_WORD || t == T_STRING ? lex_next(lx) : t;
+	}
+	{
+		char *title = t == T_LBRACE ? strdup("") : tokdup(lx);
+		int idx = (int)s->nsections;
+
+		if (add_section(s, name, title, line) < 0 || title == NULL)
+			return lex_error(lx, line, "out of memory");
+		if (t != T_LBRACE && lex_next(lx) != T_LBRACE)
+			return lx->tok;
+		t = lex_next(lx);
+		while (t == T_WORD || t == T_STRING)
+			t = statement(lx, s, idx);
+		if (t == T_RBRACE)
+			return lex_next(lx);
+		return t;
+	}
+}
+
+int confscan_run(const char *text, size_t len, struct confscan *out,
+		 int *errline, char *err, size_t errlen)
+{
+	struct lexer lx;
+	enum tok t;
+
+	memset(out, 0, sizeof(*out));
+	memset(&lx, 0, sizeof(lx));
+	lx.p = text;
+	lx.end = text + len;
+	lx.line = 1;
+	lx.err = err;
+	lx.errlen = errlen;
+
+	t = lex_next(&lx);
+	while (t != T_END && t != T_ERR) {
+		if (t == T_WORD || t == T_STRING)
+			t = statement(&lx, out, -1);
+		else
+			t = lex_next(&lx);
+	}
+	if (t == T_ERR) {
+		*errline = lx.tok_line;
+		confscan_free(out);
+		return -1;
+	}
+	return 0;
+}
+
+int confscan_key_line(const struct confscan *s, int section, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < s->nkeys; i++)
+		if (s->keys[i].section == section &&
+		    strcmp(s->keys[i].name, key) == 0)
+			return s->keys[i].line;
+	return 0;
+}
+
+int confscan_nth_section(const struct confscan *s, const char *kind, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < s->nsections; i++)
+		if (strcmp(s->sections[i].kind, kind) == 0 && n-- == 0)
+			return (int)i;
+	return -1;
+}
+
+void confscan_free(struct confscan *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nsections; i++) {
+		free(s->sections[i].kind);
+		free(s->sections[i].title);
+	}
+	for (i = 0; i < s->nkeys; i++)
+		free(s->keys[i].name);
+	free(s->sections);
+	free(s->keys);
+	memset(s, 0, sizeof(*s));
+}

@@ -1,0 +1,557 @@
+#include "supervisor.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cmdsplit.h"
+#include "exitcode.h"
+#include "log.h"
+#include "loop.h"
+#include "reaper.h"
+#include "signames.h"
+#include "stragglers.h"
+#include "svc.h"
+#include "util.h"
+
+/* After the final SIGKILL, how long a process in uninterruptible sleep may hold us. */
+#define STUCK_TIMEOUT 1.0
+
+struct svc *sup_find(const struct sup *sup, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sup->nsvcs; i++)
+		if (!sup->svcs[i]->removed &&
+		    strcmp(sup->svcs[i]->conf->name, name) == 0)
+			return sup->svcs[i];
+	return NULL;
+}
+
+/* Drops the services a reload removed, once they have stopped. */
+static void drop_removed(struct sup *sup)
+{
+	size_t i, j = 0;
+
+	for (i = 0; i < sup->nsvcs; i++) {
+		struct svc *s = sup->svcs[i];
+
+		if (s->removed && !svc_has_process(s) && s->dead_pid == 0 &&
+		    s->state != ST_STOPPING) {
+			log_info("service %s: removed", s->conf->name);
+			svc_free(s);
+			continue;
+		}
+		sup->svcs[j++] = s;
+	}
+	sup->nsvcs = j;
+}
+
+static struct svc *find_pid(const struct sup *sup, pid_t pid)
+{
+	size_t i;
+
+	for (i = 0; i < sup->nsvcs; i++)
+		if (sup->svcs[i]->pid == pid || sup->svcs[i]->dead_pid == pid)
+			return sup->svcs[i];
+	return NULL;
+}
+
+static struct svc *main_svc(const struct sup *sup)
+{
+	size_t i;
+
+	for (i = 0; i < sup->nsvcs; i++)
+		if (sup->svcs[i]->conf->main)
+			return sup->svcs[i];
+	return NULL;
+}
+
+/*
+ * tend's exit code (SPEC §3): the main service's; else a critical
+ * service's when it caused the shutdown; else, when every service ended on
+ * its own, 0 if all ended with 0 and 1 otherwise; else 0.
+ */
+static int exit_code(const struct sup *sup)
+{
+	const struct svc *m = main_svc(sup);
+
+	if (m != NULL && m->has_exit)
+		return exitcode_remap(exitcode_from_wait(m->last_wstatus),
+				      sup->args->remap, sup->args->nremap);
+	if (sup->cause_code >= 0)
+		return sup->cause_code;
+	return 0;
+}
+
+static void finish(struct sup *sup)
+{
+	ev_timer_stop(sup->loop, &sup->drain_timer);
+	ev_timer_stop(sup->loop, &sup->deadline_timer);
+	ev_timer_stop(sup->loop, &sup->phase_timer);
+	sup->exit_code = exit_code(sup);
+	sup->finished = 1;
+	log_info("exiting with %d; %lu orphans reaped", sup->exit_code,
+		 reaper_orphans());
+	ev_break(sup->loop, EVBREAK_ALL);
+}
+
+void sup_service_ended(struct sup *sup, struct svc *s)
+{
+	int code = s->has_exit ? exitcode_from_wait(s->last_wstatus) : 1;
+
+	sup->ended_on_own = 1;
+	if (s->conf->main) {
+		sup_shutdown(sup, "the main service ended");
+	} else if (s->conf->critical && s->state == ST_FAILED &&
+		   sup->phase == SD_NONE) {
+		log_warnx("critical service %s failed (exit code %d)",
+			  s->conf->name, code);
+		sup->cause_code = code;
+		sup_shutdown(sup, "a critical service failed");
+	}
+}
+
+/* Time left until shutdown-timeout runs out. */
+static double deadline_left(const struct sup *sup)
+{
+	double left = ev_timer_remaining(sup->loop,
+					 (ev_timer *)&sup->deadline_timer);
+
+	return left > 0 ? left : 0;
+}
+
+static void kill_everything(struct sup *sup)
+{
+	size_t i;
+
+	for (i = 0; i < sup->nsvcs; i++)
+		if (sup->svcs[i]->pid > 0)
+			kill(-sup->svcs[i]->pid, SIGKILL);
+	stragglers_signal(SIGKILL, sup->pid1);
+	sup->phase = SD_KILLED;
+	ev_timer_stop(sup->loop, &sup->phase_timer);
+	ev_timer_set(&sup->phase_timer, STUCK_TIMEOUT, 0.);
+	ev_timer_start(sup->loop, &sup->phase_timer);
+}
+
+static void on_deadline(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct sup *sup = container_of(w, struct sup, deadline_timer);
+
+	(void)loop;
+	(void)revents;
+	if (sup->phase == SD_KILLED)
+		return;
+	log_warnx("shutdown-timeout (%.3g s) reached: killing every process left",
+		  sup->cfg->shutdown_timeout);
+	kill_everything(sup);
+	sup_settle(sup);
+}
+
+static void on_phase_timer(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct sup *sup = container_of(w, struct sup, phase_timer);
+
+	(void)loop;
+	(void)revents;
+	if (sup->phase == SD_STRAGGLERS) {
+		log_info("stragglers still running: sending KILL");
+		kill_everything(sup);
+	} else if (sup->phase == SD_KILLED) {
+		stragglers_report();
+		log_errorx("exiting with processes that cannot be reaped");
+		finish(sup);
+		return;
+	}
+	sup_settle(sup);
+}
+
+static void on_drain(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct sup *sup = container_of(w, struct sup, drain_timer);
+
+	(void)loop;
+	(void)revents;
+	sup->phase = SD_STOPPING;
+	sup_settle(sup);
+}
+
+void sup_shutdown(struct sup *sup, const char *why)
+{
+	if (sup->phase != SD_NONE) {
+		log_info("%s: already shutting down", why);
+		return;
+	}
+	log_info("shutting down: %s", why);
+	ev_timer_set(&sup->deadline_timer, sup->cfg->shutdown_timeout, 0.);
+	ev_timer_start(sup->loop, &sup->deadline_timer);
+	if (sup->cfg->drain_delay > 0) {
+		sup->phase = SD_DRAIN;
+		ev_timer_set(&sup->drain_timer,
+			     sup->cfg->drain_delay < sup->cfg->shutdown_timeout ?
+				     sup->cfg->drain_delay : sup->cfg->shutdown_timeout,
+			     0.);
+		ev_timer_start(sup->loop, &sup->drain_timer);
+	} else {
+		sup->phase = SD_STOPPING;
+	}
+}
+
+/* 1 when a service with a process depends on s (so s must wait). */
+static int has_running_dependent(const struct sup *sup, const struct svc *s)
+{
+	size_t i;
+	char **d;
+
+	for (i = 0; i < sup->nsvcs; i++) {
+		const struct svc *t = sup->svcs[i];
+
+		if (t == s || !svc_has_process(t))
+			continue;
+		for (d = t->conf->depends; *d != NULL; d++)
+			if (strcmp(*d, s->conf->name) == 0)
+				return 1;
+	}
+	return 0;
+}
+
+/* SD_STOPPING: stop each service whose dependents are all gone. */
+static void shutdown_step(struct sup *sup)
+{
+	size_t i;
+	int left = 0;
+
+	for (i = 0; i < sup->nsvcs; i++) {
+		struct svc *s = sup->svcs[i];
+
+		if (s->state == ST_WAITING || s->state == ST_BACKOFF ||
+		    ((s->state == ST_STARTING || s->state == ST_RUNNING) &&
+		     !has_running_dependent(sup, s)))
+			svc_event(s, FE_STOP);
+		if (svc_has_process(s))
+			left++;
+	}
+	if (left > 0)
+		return;
+	if (!reaper_has_children())
+		return;
+	log_info("services stopped; sending TERM to the remaining processes");
+	stragglers_signal(SIGTERM, sup->pid1);
+	stragglers_signal(SIGCONT, sup->pid1);
+	sup->phase = SD_STRAGGLERS;
+	ev_timer_set(&sup->phase_timer,
+		     sup->cfg->straggler_timeout < deadline_left(sup) ?
+			     sup->cfg->straggler_timeout : deadline_left(sup),
+		     0.);
+	ev_timer_start(sup->loop, &sup->phase_timer);
+}
+
+/* Starts every waiting service whose dependencies are ready, until none moves. */
+static void kick(struct sup *sup)
+{
+	int moved = 1;
+	size_t i;
+
+	while (moved && sup->phase == SD_NONE) {
+		moved = 0;
+		for (i = 0; i < sup->nsvcs; i++) {
+			struct svc *s = sup->svcs[i];
+			enum svc_state before = s->state;
+
+			if (s->state != ST_WAITING)
+				continue;
+			svc_event(s, FE_CHECK);
+			if (s->state != before)
+				moved = 1;
+		}
+	}
+}
+
+/*
+ * 1 when s waits for a dependency that will never be ready: failed, or
+ * ended for good without being ready, or itself waiting in vain.
+ */
+static int waits_in_vain(const struct sup *sup, const struct svc *s)
+{
+	char **d;
+
+	for (d = s->conf->depends; *d != NULL; d++) {
+		const struct svc *t = sup_find(sup, *d);
+
+		if (t == NULL || svc_ready(t) || !t->want_up)
+			continue;
+		if (t->state == ST_FAILED || t->state == ST_DONE)
+			return 1;
+		if (t->state == ST_WAITING && waits_in_vain(sup, t))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Config mode without a main service ends by itself once some service has
+ * ended on its own and nothing wanted up is left to run (SPEC §5).
+ */
+static void check_all_ended(struct sup *sup)
+{
+	size_t i;
+	int all_zero = 1;
+
+	if (sup->phase != SD_NONE || !sup->ended_on_own || main_svc(sup) != NULL)
+		return;
+	for (i = 0; i < sup->nsvcs; i++) {
+		const struct svc *s = sup->svcs[i];
+
+		if (!s->want_up)
+			continue;
+		switch (s->state) {
+		case ST_DONE:
+			break;
+		case ST_FAILED:
+			all_zero = 0;
+			break;
+		case ST_WAITING:
+			/* Only when what it waits for will never come. */
+			all_zero = 0;
+			if (waits_in_vain(sup, s))
+				break;
+			return;
+		default:
+			return;
+		}
+	}
+	sup->cause_code = all_zero ? 0 : 1;
+	sup_shutdown(sup, "every service has ended");
+}
+
+void sup_settle(struct sup *sup)
+{
+	drop_removed(sup);
+	kick(sup);
+	check_all_ended(sup);
+	if (sup->phase == SD_STOPPING)
+		shutdown_step(sup);
+	if (sup->phase >= SD_STOPPING && !reaper_has_children()) {
+		size_t i;
+
+		for (i = 0; i < sup->nsvcs; i++)
+			if (svc_has_process(sup->svcs[i]))
+				return;
+		finish(sup);
+	}
+}
+
+static void forward(struct sup *sup, int sig)
+{
+	struct svc *m = main_svc(sup);
+	char name[16];
+	size_t i;
+
+	sig_name(sig, name, sizeof(name));
+	if (m != NULL && m->pid > 0) {
+		pid_t target = m->cmdline && !sup->args->group ? m->pid : -m->pid;
+
+		log_debug("forwarding %s to the main service", name);
+		if (kill(target, sig) < 0 && errno != ESRCH)
+			log_warn("forwarding %s", name);
+		return;
+	}
+	for (i = 0; i < sup->nsvcs; i++) {
+		struct svc *s = sup->svcs[i];
+
+		if (s->pid <= 0 || s->state == ST_STOPPING)
+			continue;
+		log_debug("forwarding %s to service %s", name, s->conf->name);
+		if (kill(-s->pid, sig) < 0 && errno != ESRCH)
+			log_warn("forwarding %s to %s", name, s->conf->name);
+	}
+}
+
+static void on_signal(int sig, void *ctx)
+{
+	struct sup *sup = ctx;
+	char name[16];
+	size_t i;
+
+	sig_name(sig, name, sizeof(name));
+	if (sig == SIGTERM || sig == SIGINT) {
+		char why[32];
+
+		snprintf(why, sizeof(why), "SIG%s received", name);
+		sup_shutdown(sup, why);
+	} else if (sig == SIGHUP) {
+		sup_reload(sup);
+	} else {
+		for (i = 0; i < sup->cfg->nforward; i++)
+			if (sup->cfg->forward_signals[i] == sig)
+				break;
+		if (i < sup->cfg->nforward)
+			forward(sup, sig);
+		else
+			log_debug("SIG%s received: not in forward-signals, ignored", name);
+	}
+	sup_settle(sup);
+}
+
+static int owner(pid_t pid, int wstatus, void *ctx)
+{
+	struct sup *sup = ctx;
+	struct svc *s = find_pid(sup, pid);
+
+	if (s == NULL)
+		return 0;
+	if (s->dead_pid == pid) {
+		s->dead_pid = 0; /* its failure was handled when exec failed */
+		return 1;
+	}
+	s->pid = 0;
+	s->has_exit = 1;
+	s->last_wstatus = wstatus;
+	if (WIFSIGNALED(wstatus)) {
+		char name[16];
+
+		log_info("service %s: pid %d killed by SIG%s", s->conf->name,
+			 (int)pid, sig_name(WTERMSIG(wstatus), name, sizeof(name)));
+	} else {
+		log_info("service %s: pid %d exited with %d", s->conf->name,
+			 (int)pid, WEXITSTATUS(wstatus));
+	}
+	svc_event(s, FE_EXITED);
+	return 1;
+}
+
+static void after_reap(void *ctx)
+{
+	sup_settle(ctx);
+}
+
+/* The command given after -- in both mode, as the service "main". */
+static struct svc_conf *cmdline_conf(const struct args *a,
+				     const struct config *cfg)
+{
+	struct svc_conf *c = calloc(1, sizeof(*c));
+	size_t i, n = 0;
+	int k;
+
+	if (c == NULL)
+		return NULL;
+	snprintf(c->name, sizeof(c->name), "main");
+	c->file = strdup("(command line)");
+	c->command = strdup(a->cmd[0]);
+	c->argv = calloc((size_t)a->ncmd + 1, sizeof(char *));
+	c->depends = calloc(cfg->nsvcs + 1, sizeof(char *));
+	c->user = strdup("");
+	c->group = strdup("");
+	c->workdir = strdup("");
+	c->env = calloc(1, sizeof(char *));
+	c->env_file = strdup("");
+	if (c->file == NULL || c->command == NULL || c->argv == NULL ||
+	    c->depends == NULL || c->user == NULL || c->group == NULL ||
+	    c->workdir == NULL || c->env == NULL || c->env_file == NULL)
+		goto nomem;
+	for (k = 0; k < a->ncmd; k++)
+		if ((c->argv[k] = strdup(a->cmd[k])) == NULL)
+			goto nomem;
+	/* It starts once every enabled service of the file is ready. */
+	for (i = 0; i < cfg->nsvcs; i++)
+		if (!cfg->svcs[i].disabled &&
+		    (c->depends[n++] = strdup(cfg->svcs[i].name)) == NULL)
+			goto nomem;
+	c->type = SVC_SIMPLE;
+	c->main = 1;
+	c->restart = RESTART_NEVER;
+	c->uid = (uid_t)-1;
+	c->gid = (gid_t)-1;
+	c->stop_signal = SIGTERM;
+	c->stop_timeout = 5;
+	return c;
+nomem:
+	conf_svc_free(c);
+	free(c);
+	return NULL;
+}
+
+struct svc *sup_add(struct sup *sup, struct svc_conf *c)
+{
+	struct svc **v = realloc(sup->svcs, (sup->nsvcs + 1) * sizeof(*v));
+	struct svc *s;
+
+	if (v == NULL)
+		return NULL;
+	sup->svcs = v;
+	s = svc_new(sup, c);
+	if (s == NULL)
+		return NULL;
+	s->want_up = !c->disabled;
+	s->state = c->disabled ? ST_STOPPED : ST_WAITING;
+	sup->svcs[sup->nsvcs++] = s;
+	return s;
+}
+
+/* Moves the services of cfg into the table (cfg keeps its globals). */
+static int take_services(struct sup *sup, struct config *cfg)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->nsvcs; i++) {
+		struct svc_conf *c = malloc(sizeof(*c));
+
+		if (c == NULL)
+			return -1;
+		*c = cfg->svcs[i];
+		memset(&cfg->svcs[i], 0, sizeof(cfg->svcs[i]));
+		if (sup_add(sup, c) == NULL) {
+			conf_svc_free(c);
+			free(c);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int sup_run(const struct args *a, struct config *cfg)
+{
+	struct sup sup;
+	size_t i;
+	int code;
+
+	memset(&sup, 0, sizeof(sup));
+	sup.args = a;
+	sup.cfg = cfg;
+	sup.cause_code = -1;
+	sup.pid1 = getpid() == 1;
+	sup.loop = loop_init();
+	ev_init(&sup.drain_timer, on_drain);
+	ev_init(&sup.deadline_timer, on_deadline);
+	ev_init(&sup.phase_timer, on_phase_timer);
+
+	if (a->ncmd > 0) {
+		struct svc_conf *c = cmdline_conf(a, cfg);
+
+		if (c == NULL || sup_add(&sup, c) == NULL)
+			fatalx(1, "out of memory");
+		sup.svcs[0]->cmdline = 1;
+	}
+	if (take_services(&sup, cfg) < 0)
+		fatalx(1, "out of memory");
+
+	loop_watch_signals(sup.loop, on_signal, &sup);
+	reaper_start(sup.loop, owner, after_reap, &sup);
+	log_info("supervising %zu services from %s", sup.nsvcs, cfg->path);
+	sup_settle(&sup);
+	if (!sup.finished)
+		ev_run(sup.loop, 0);
+
+	code = sup.exit_code;
+	for (i = 0; i < sup.nsvcs; i++)
+		svc_free(sup.svcs[i]);
+	free(sup.svcs);
+	conf_free(sup.cfg);
+	loop_destroy(sup.loop);
+	return code;
+}

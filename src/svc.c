@@ -1,0 +1,204 @@
+#include "svc.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "confutil.h"
+#include "exitcode.h"
+#include "log.h"
+#include "signames.h"
+#include "spawn.h"
+#include "supervisor.h"
+#include "util.h"
+
+extern char **environ;
+
+int64_t svc_now_ms(struct ev_loop *loop)
+{
+	return (int64_t)(ev_now(loop) * 1000.0);
+}
+
+static void on_timer(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct svc *s = container_of(w, struct svc, timer);
+
+	(void)loop;
+	(void)revents;
+	svc_event(s, FE_TIMER);
+	sup_settle(s->sup);
+}
+
+struct svc *svc_new(struct sup *sup, struct svc_conf *conf)
+{
+	struct svc *s = calloc(1, sizeof(*s));
+
+	if (s == NULL)
+		return NULL;
+	s->conf = conf;
+	s->sup = sup;
+	s->state = ST_STOPPED;
+	ev_init(&s->timer, on_timer);
+	return s;
+}
+
+void svc_free(struct svc *s)
+{
+	if (s == NULL)
+		return;
+	ev_timer_stop(s->sup->loop, &s->timer);
+	conf_svc_free(s->conf);
+	free(s->conf);
+	free(s);
+}
+
+int svc_has_process(const struct svc *s)
+{
+	return s->pid > 0;
+}
+
+int svc_ready(const struct svc *s)
+{
+	return fsm_ready(s->state, s->conf->type);
+}
+
+static int deps_ready(const struct svc *s)
+{
+	char **d;
+
+	for (d = s->conf->depends; d != NULL && *d != NULL; d++) {
+		const struct svc *t = sup_find(s->sup, *d);
+
+		if (t == NULL || !svc_ready(t))
+			return 0;
+	}
+	return 1;
+}
+
+/* Sends sig to the service's process group. */
+static void signal_group(struct svc *s, int sig)
+{
+	char name[16];
+
+	if (s->pid <= 0)
+		return;
+	if (kill(-s->pid, sig) < 0 && errno != ESRCH)
+		log_warn("service %s: kill %s", s->conf->name,
+			 sig_name(sig, name, sizeof(name)));
+}
+
+/* Starts the process; returns the event that tells how it went. */
+static enum fsm_event start_process(struct svc *s)
+{
+	const struct svc_conf *c = s->conf;
+	char *const *layers[3] = { environ, c->env_file_vars, c->env };
+	struct spawn_req req;
+	struct spawn_err se;
+	char **envp;
+	pid_t pid;
+
+	envp = env_merge(layers, 3);
+	if (envp == NULL) {
+		log_warnx("service %s: out of memory", c->name);
+		return FE_SPAWN_FAILED;
+	}
+	memset(&req, 0, sizeof(req));
+	req.argv = c->argv;
+	req.envp = envp;
+	if (s->cmdline) {
+		/* The command of both mode runs as in single mode. */
+		req.own_pgrp = 1;
+		req.fg_tty = isatty(STDIN_FILENO) &&
+			     tcgetpgrp(STDIN_FILENO) == getpgrp();
+	} else {
+		req.new_session = 1;
+		req.stdin_null = 1;
+		req.close_fds = 1;
+	}
+	req.uid = c->uid;
+	req.gid = c->gid;
+	req.groups = c->groups;
+	req.ngroups = c->ngroups;
+	req.workdir = c->workdir;
+	req.set_umask = !s->cmdline;
+	req.umask = c->umask;
+
+	pid = spawn(&req, &se);
+	free(envp);
+	s->started_ms = svc_now_ms(s->sup->loop);
+	if (pid < 0) {
+		log_warn("service %s: cannot start", c->name);
+		return FE_SPAWN_FAILED;
+	}
+	if (se.err != 0) {
+		errno = se.err;
+		log_warn("service %s: %s %s", c->name, se.step,
+			 strcmp(se.step, "exec") == 0 ? c->argv[0] : "failed");
+		s->dead_pid = pid;
+		s->has_exit = 1;
+		s->last_wstatus = (strcmp(se.step, "exec") == 0 ?
+					   exitcode_from_exec_errno(se.err) : 126) << 8;
+		return FE_SPAWN_FAILED;
+	}
+	s->pid = pid;
+	log_info("service %s: started as pid %d", c->name, (int)pid);
+	return FE_SPAWNED;
+}
+
+void svc_event(struct svc *s, enum fsm_event ev)
+{
+	struct fsm_view v;
+	struct fsm_out o;
+	enum svc_state before = s->state;
+
+	memset(&v, 0, sizeof(v));
+	v.state = s->state;
+	v.want_up = s->want_up;
+	v.deps_ready = deps_ready(s);
+	v.shutting_down = s->sup->phase != SD_NONE;
+	v.fails = s->fails;
+	v.started_ms = s->started_ms;
+	v.wstatus = s->last_wstatus;
+	v.conf = s->conf;
+	o = fsm_step(&v, ev, svc_now_ms(s->sup->loop));
+
+	s->state = o.state;
+	s->want_up = o.want_up;
+	s->fails = o.fails;
+	if (o.reason != NULL || before != o.state)
+		s->reason = o.reason;
+	if (o.actions & FSM_RESTARTED)
+		s->restarts++;
+	if (o.actions & FSM_TIMER_CLEAR)
+		ev_timer_stop(s->sup->loop, &s->timer);
+	if (o.actions & FSM_TIMER_SET) {
+		ev_timer_stop(s->sup->loop, &s->timer);
+		ev_timer_set(&s->timer, o.timer, 0.);
+		ev_timer_start(s->sup->loop, &s->timer);
+	}
+	if (o.actions & FSM_STOP_SIGNAL) {
+		signal_group(s, s->conf->stop_signal);
+		signal_group(s, SIGCONT);
+	}
+	if (o.actions & FSM_KILL) {
+		log_warnx("service %s: still running %.3g s after its stop signal: killing it",
+			  s->conf->name, s->conf->stop_timeout);
+		signal_group(s, SIGKILL);
+	}
+	if (before != s->state) {
+		if (s->state == ST_BACKOFF)
+			log_info("service %s: %s -> %s (restart in %.3g s)",
+				 s->conf->name, fsm_state_name(before),
+				 fsm_state_name(s->state), o.timer);
+		else
+			log_info("service %s: %s -> %s", s->conf->name,
+				 fsm_state_name(before), fsm_state_name(s->state));
+	}
+	if (o.actions & FSM_ENDED)
+		sup_service_ended(s->sup, s);
+	if (o.actions & FSM_SPAWN)
+		svc_event(s, start_process(s));
+}
