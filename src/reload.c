@@ -138,6 +138,6 @@ void sup_reload(struct sup *sup)
 	}
 	take_globals(sup->cfg, c);
 	conf_free(c);
-	log_warnx("reloaded %s: %u added, %u removed, %u restarted, %u unchanged",
+	log_info("reloaded %s: %u added, %u removed, %u restarted, %u unchanged",
 		  sup->cfg->path, added, removed, restarted, unchanged);
 }
