@@ -156,7 +156,7 @@ struct fsm_out fsm_step(const struct fsm_view *v, enum fsm_event ev,
 			o.timer = v->conf->stop_timeout;
 			break;
 		}
-		/* fallthrough */
+		__attribute__((fallthrough));
 	case FE_START:
 		o.want_up = 1;
 		o.fails = 0;

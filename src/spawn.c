@@ -34,17 +34,9 @@ child_fail(int status_fd, int step, int err)
 	_exit(step == STEP_EXEC ? exitcode_from_exec_errno(err) : 126);
 }
 
-/* Everything but the exec: 0, or the failed step with errno set. */
+/* The steps after the signal reset: 0, or the failed step with errno set. */
 static int child_setup(const struct spawn_req *req, int null_fd)
 {
-	if (req->new_session && setsid() < 0)
-		return STEP_SETSID;
-	if (req->own_pgrp) {
-		(void)setpgid(0, 0);
-		/* tend ignores SIGTTOU, so a background group may do this. */
-		if (req->fg_tty)
-			(void)tcsetpgrp(STDIN_FILENO, getpid());
-	}
 	if (null_fd >= 0 && dup2(null_fd, STDIN_FILENO) < 0)
 		return STEP_STDIN;
 	if (req->close_fds && close_range(3, ~0U, 0) < 0) {
@@ -83,8 +75,20 @@ child_exec(const struct spawn_req *req, char **paths, int status_fd,
 	int sig, err = ENOENT, saw_eacces = 0, step;
 	size_t i;
 
+	if (req->new_session && setsid() < 0)
+		child_fail(status_fd, STEP_SETSID, errno);
+	if (req->own_pgrp) {
+		(void)setpgid(0, 0);
+		/*
+		 * Before the signals are reset: a background group that calls
+		 * tcsetpgrp gets SIGTTOU, harmless only while still ignored.
+		 */
+		if (req->fg_tty)
+			(void)tcsetpgrp(STDIN_FILENO, getpid());
+	}
+
 	/*
-	 * Default dispositions first, then the empty mask: tend blocks the
+	 * Default dispositions, then the empty mask: tend blocks the
 	 * signals it reads from its signalfd and ignores the terminal stop
 	 * signals, and a child that inherited either would not react to
 	 * `docker stop` or ^Z.

@@ -1,0 +1,594 @@
+/*
+ * testchild: the program the integration and container tests run under
+ * tend. Each subcommand does one observable thing; the tests look at its
+ * exit status, at /proc from the host side, and at the lines it appends to
+ * a record file. The interface is fixed (other test suites rely on it):
+ *
+ *   testchild record FILE [SIG=CODE]...
+ *   testchild exit CODE
+ *   testchild die SIG
+ *   testchild sleep
+ *   testchild orphans N FILE [--exit]
+ *   testchild tree FILE1 FILE2 [SIG=CODE]...
+ *   testchild straggler FILE [--ignore-term]
+ *   testchild closefds CMD [ARG...]
+ *   testchild fds
+ *
+ * Record files are opened, written with a single write(2) in O_APPEND mode
+ * and closed for each line, so that concurrent writers never interleave
+ * inside a line and the recording process keeps no fd of its own open
+ * (the tests check the child's fd table).
+ */
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define PROG "testchild"
+
+/* Short names (no SIG prefix), filled in before any handler is installed so
+ * that the handlers only read them. */
+static char sig_names[NSIG][16];
+
+/* Exit code per signal for `record`; -1: record and keep running. */
+static int sig_exit[NSIG];
+
+/* The file the handlers append to. Set before the handlers are installed. */
+static const char *record_path;
+
+static void usage(void) __attribute__((noreturn));
+static void die_msg(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: " PROG " record FILE [SIG=CODE]...\n"
+	    "       " PROG " exit CODE\n"
+	    "       " PROG " die SIG\n"
+	    "       " PROG " sleep\n"
+	    "       " PROG " orphans N FILE [--exit]\n"
+	    "       " PROG " tree FILE1 FILE2 [SIG=CODE]...\n"
+	    "       " PROG " straggler FILE [--ignore-term]\n"
+	    "       " PROG " closefds CMD [ARG...]\n"
+	    "       " PROG " fds\n");
+	exit(2);
+}
+
+static void
+die_msg(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs(PROG ": ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(2);
+}
+
+static const struct {
+	int num;
+	const char *name;
+} std_names[] = {
+	{ SIGHUP, "HUP" },       { SIGINT, "INT" },       { SIGQUIT, "QUIT" },
+	{ SIGILL, "ILL" },       { SIGTRAP, "TRAP" },     { SIGABRT, "ABRT" },
+	{ SIGBUS, "BUS" },       { SIGFPE, "FPE" },       { SIGKILL, "KILL" },
+	{ SIGUSR1, "USR1" },     { SIGSEGV, "SEGV" },     { SIGUSR2, "USR2" },
+	{ SIGPIPE, "PIPE" },     { SIGALRM, "ALRM" },     { SIGTERM, "TERM" },
+#ifdef SIGSTKFLT
+	{ SIGSTKFLT, "STKFLT" },
+#endif
+	{ SIGCHLD, "CHLD" },     { SIGCONT, "CONT" },     { SIGSTOP, "STOP" },
+	{ SIGTSTP, "TSTP" },     { SIGTTIN, "TTIN" },     { SIGTTOU, "TTOU" },
+	{ SIGURG, "URG" },       { SIGXCPU, "XCPU" },     { SIGXFSZ, "XFSZ" },
+	{ SIGVTALRM, "VTALRM" }, { SIGPROF, "PROF" },     { SIGWINCH, "WINCH" },
+	{ SIGIO, "IO" },
+#ifdef SIGPWR
+	{ SIGPWR, "PWR" },
+#endif
+	{ SIGSYS, "SYS" },
+};
+
+/* Names as bash's `kill -l` prints them: RTMIN, RTMIN+1 ... RTMIN+15,
+ * RTMAX-14 ... RTMAX-1, RTMAX (for glibc's 34..64). */
+static void
+init_sig_names(void)
+{
+	int rtmin = SIGRTMIN, rtmax = SIGRTMAX;
+
+	for (int s = 1; s < NSIG; s++)
+		snprintf(sig_names[s], sizeof(sig_names[s]), "%d", s);
+	for (size_t i = 0; i < sizeof(std_names) / sizeof(std_names[0]); i++)
+		snprintf(sig_names[std_names[i].num],
+		    sizeof(sig_names[0]), "%s", std_names[i].name);
+	for (int s = rtmin; s <= rtmax && s < NSIG; s++) {
+		if (s == rtmin)
+			snprintf(sig_names[s], sizeof(sig_names[s]), "RTMIN");
+		else if (s == rtmax)
+			snprintf(sig_names[s], sizeof(sig_names[s]), "RTMAX");
+		else if (s <= (rtmin + rtmax) / 2)
+			snprintf(sig_names[s], sizeof(sig_names[s]),
+			    "RTMIN+%d", s - rtmin);
+		else
+			snprintf(sig_names[s], sizeof(sig_names[s]),
+			    "RTMAX-%d", rtmax - s);
+	}
+}
+
+/* Parses "TERM", "SIGTERM", "term", "15", "RTMIN+3", "SIGRTMAX-2".
+ * Returns the number or -1. */
+static int
+parse_signal(const char *s)
+{
+	char *end;
+	long n;
+
+	if (isdigit((unsigned char)s[0])) {
+		errno = 0;
+		n = strtol(s, &end, 10);
+		if (errno != 0 || *end != '\0' || n < 1 || n >= NSIG)
+			return -1;
+		return (int)n;
+	}
+	if (strncasecmp(s, "SIG", 3) == 0)
+		s += 3;
+	for (size_t i = 0; i < sizeof(std_names) / sizeof(std_names[0]); i++)
+		if (strcasecmp(s, std_names[i].name) == 0)
+			return std_names[i].num;
+	if (strncasecmp(s, "RTMIN", 5) == 0 || strncasecmp(s, "RTMAX", 5) == 0) {
+		int base = strncasecmp(s, "RTMIN", 5) == 0 ? SIGRTMIN : SIGRTMAX;
+		int sig;
+
+		s += 5;
+		if (*s == '\0')
+			return base;
+		if (*s != '+' && *s != '-')
+			return -1;
+		if (!isdigit((unsigned char)s[1]))
+			return -1;
+		errno = 0;
+		n = strtol(s + 1, &end, 10);
+		if (errno != 0 || *end != '\0' || n > NSIG)
+			return -1;
+		sig = *s == '+' ? base + (int)n : base - (int)n;
+		if (sig < SIGRTMIN || sig > SIGRTMAX)
+			return -1;
+		return sig;
+	}
+	return -1;
+}
+
+static int
+parse_int(const char *s, long min, long max, const char *what)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || n < min || n > max)
+		die_msg("bad %s: '%s'", what, s);
+	return (int)n;
+}
+
+/* Appends buf (one line, newline included) with a single write. Async-
+ * signal-safe: open/write/close only. Keeps errno. */
+static void
+append_line(const char *path, const char *buf, size_t len)
+{
+	int saved = errno;
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+
+	if (fd >= 0) {
+		ssize_t r;
+
+		do
+			r = write(fd, buf, len);
+		while (r < 0 && errno == EINTR);
+		close(fd);
+	}
+	errno = saved;
+}
+
+static void
+record_handler(int sig)
+{
+	char line[32];
+	size_t n = 0;
+
+	for (const char *p = sig_names[sig]; *p != '\0' && n < sizeof(line) - 1; p++)
+		line[n++] = *p;
+	line[n++] = '\n';
+	append_line(record_path, line, n);
+	if (sig_exit[sig] >= 0)
+		_exit(sig_exit[sig]);
+}
+
+static int
+can_catch(int sig)
+{
+	if (sig == SIGKILL || sig == SIGSTOP)
+		return 0;
+	/* glibc reserves the signals between the classic ones and SIGRTMIN
+	 * (32 and 33) for its threads implementation. */
+	if (sig > 31 && sig < SIGRTMIN)
+		return 0;
+	return 1;
+}
+
+/* Parses the SIG=CODE arguments into sig_exit. */
+static void
+parse_exit_specs(int argc, char **argv)
+{
+	for (int s = 0; s < NSIG; s++)
+		sig_exit[s] = -1;
+	for (int i = 0; i < argc; i++) {
+		char spec[64];
+		char *eq;
+		int sig;
+
+		if (strlen(argv[i]) >= sizeof(spec))
+			die_msg("bad SIG=CODE: '%s'", argv[i]);
+		strcpy(spec, argv[i]);
+		eq = strchr(spec, '=');
+		if (eq == NULL)
+			die_msg("bad SIG=CODE: '%s'", argv[i]);
+		*eq = '\0';
+		sig = parse_signal(spec);
+		if (sig < 0 || !can_catch(sig))
+			die_msg("bad signal in '%s'", argv[i]);
+		sig_exit[sig] = parse_int(eq + 1, 0, 255, "exit code");
+	}
+}
+
+/* Installs the recording handler for every catchable signal, then writes
+ * `ready PID`. Every signal is blocked while a handler runs, so that the
+ * lines of two signals never race for the file. */
+static void
+start_recording(const char *path)
+{
+	struct sigaction sa;
+	char line[64];
+	int n;
+
+	record_path = path;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = record_handler;
+	sigfillset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	for (int s = 1; s < NSIG; s++) {
+		if (!can_catch(s))
+			continue;
+		if (sigaction(s, &sa, NULL) < 0)
+			die_msg("sigaction %d: %s", s, strerror(errno));
+	}
+	n = snprintf(line, sizeof(line), "ready %ld\n", (long)getpid());
+	append_line(path, line, (size_t)n);
+}
+
+static void wait_forever(void) __attribute__((noreturn));
+
+static void
+wait_forever(void)
+{
+	for (;;)
+		pause();
+}
+
+static int
+cmd_record(int argc, char **argv)
+{
+	if (argc < 1)
+		usage();
+	parse_exit_specs(argc - 1, argv + 1);
+	start_recording(argv[0]);
+	wait_forever();
+}
+
+static int
+cmd_exit(int argc, char **argv)
+{
+	if (argc != 1)
+		usage();
+	exit(parse_int(argv[0], 0, 255, "exit code"));
+}
+
+static int
+cmd_die(int argc, char **argv)
+{
+	sigset_t set;
+	int sig;
+
+	if (argc != 1)
+		usage();
+	sig = parse_signal(argv[0]);
+	if (sig < 0)
+		die_msg("bad signal: '%s'", argv[0]);
+	signal(sig, SIG_DFL);
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+	raise(sig);
+	/* Still here: the default action of SIG is not to terminate. */
+	die_msg("signal %s did not kill me", argv[0]);
+}
+
+static int
+cmd_sleep(int argc, char **argv)
+{
+	(void)argv;
+	if (argc != 0)
+		usage();
+	/* Touches neither dispositions nor mask: the tests read what this
+	 * process inherited from /proc. */
+	wait_forever();
+}
+
+/* Reaps one direct child; blocks when `block`. Returns 1 if one was reaped. */
+static int
+reap_one(int block)
+{
+	pid_t pid;
+
+	do
+		pid = waitpid(-1, NULL, block ? 0 : WNOHANG);
+	while (pid < 0 && errno == EINTR);
+	return pid > 0;
+}
+
+static int
+cmd_orphans(int argc, char **argv)
+{
+	/* Children not yet reaped; bounded so the fork rate is not limited by
+	 * waiting for each one, nor the process table filled by us. */
+	enum { MAX_PENDING = 64 };
+	int n, exit_after = 0, pending = 0;
+	char line[64];
+	int len;
+
+	if (argc == 3 && strcmp(argv[2], "--exit") == 0)
+		exit_after = 1;
+	else if (argc != 2)
+		usage();
+	n = parse_int(argv[0], 0, INT_MAX, "count");
+
+	for (int i = 0; i < n; i++) {
+		pid_t pid;
+
+		while (pending >= MAX_PENDING) {
+			reap_one(1);
+			pending--;
+		}
+		pid = fork();
+		if (pid < 0) {
+			if ((errno == EAGAIN || errno == ENOMEM) && pending > 0) {
+				reap_one(1);
+				pending--;
+				i--;
+				continue;
+			}
+			die_msg("fork: %s", strerror(errno));
+		}
+		if (pid == 0) {
+			/* The grandchild exits at once and, its parent being
+			 * gone, becomes a zombie of the reaper above us. */
+			if (fork() == 0)
+				_exit(0);
+			_exit(0);
+		}
+		pending++;
+		while (pending > 0 && reap_one(0))
+			pending--;
+	}
+	while (pending > 0) {
+		if (!reap_one(1))
+			break;
+		pending--;
+	}
+
+	len = snprintf(line, sizeof(line), "orphans %d\n", n);
+	append_line(argv[1], line, (size_t)len);
+	if (exit_after)
+		exit(0);
+	wait_forever();
+}
+
+/* Blocks until the other end of the pipe is closed or written to. */
+static void
+wait_pipe(int fd)
+{
+	char c;
+	ssize_t r;
+
+	do
+		r = read(fd, &c, 1);
+	while (r < 0 && errno == EINTR);
+	close(fd);
+}
+
+static int
+cmd_tree(int argc, char **argv)
+{
+	int p[2];
+	pid_t pid;
+
+	if (argc < 2)
+		usage();
+	parse_exit_specs(argc - 2, argv + 2);
+	if (pipe2(p, O_CLOEXEC) < 0)
+		die_msg("pipe: %s", strerror(errno));
+	pid = fork();
+	if (pid < 0)
+		die_msg("fork: %s", strerror(errno));
+	if (pid == 0) {
+		/* Same process group as the parent. */
+		close(p[0]);
+		start_recording(argv[1]);
+		close(p[1]);
+		wait_forever();
+	}
+	close(p[1]);
+	/* The parent says ready only once the grandchild is, so a test that
+	 * waits for FILE1's ready line may signal the whole group. */
+	wait_pipe(p[0]);
+	start_recording(argv[0]);
+	wait_forever();
+}
+
+static int
+cmd_straggler(int argc, char **argv)
+{
+	int p[2];
+	pid_t pid;
+
+	if (argc == 2 && strcmp(argv[1], "--ignore-term") == 0) {
+		parse_exit_specs(0, NULL);
+	} else if (argc == 1) {
+		parse_exit_specs(0, NULL);
+		sig_exit[SIGTERM] = 0;
+	} else {
+		usage();
+	}
+	if (pipe2(p, O_CLOEXEC) < 0)
+		die_msg("pipe: %s", strerror(errno));
+	pid = fork();
+	if (pid < 0)
+		die_msg("fork: %s", strerror(errno));
+	if (pid == 0) {
+		close(p[0]);
+		if (setsid() < 0)
+			die_msg("setsid: %s", strerror(errno));
+		start_recording(argv[0]);
+		close(p[1]);
+		wait_forever();
+	}
+	close(p[1]);
+	wait_pipe(p[0]);
+	exit(0);
+}
+
+static void
+close_from_3(void)
+{
+#ifdef SYS_close_range
+	if (syscall(SYS_close_range, 3U, ~0U, 0U) == 0)
+		return;
+#endif
+	{
+		DIR *d = opendir("/proc/self/fd");
+		int fds[1024], nfds = 0;
+		struct dirent *e;
+
+		if (d == NULL) {
+			for (int fd = 3; fd < 65536; fd++)
+				close(fd);
+			return;
+		}
+		while ((e = readdir(d)) != NULL && nfds < 1024) {
+			int fd = atoi(e->d_name);
+
+			if (e->d_name[0] != '.' && fd >= 3 && fd != dirfd(d))
+				fds[nfds++] = fd;
+		}
+		closedir(d);
+		for (int i = 0; i < nfds; i++)
+			close(fds[i]);
+	}
+}
+
+static int
+cmd_closefds(int argc, char **argv)
+{
+	if (argc < 1)
+		usage();
+	close_from_3();
+	execvp(argv[0], argv);
+	fprintf(stderr, PROG ": exec %s: %s\n", argv[0], strerror(errno));
+	exit(errno == ENOENT ? 127 : 126);
+}
+
+static int
+cmp_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return (x > y) - (x < y);
+}
+
+static int
+cmd_fds(int argc, char **argv)
+{
+	int fds[4096], nfds = 0;
+	struct dirent *e;
+	char line[256];
+	FILE *f;
+	DIR *d;
+
+	(void)argv;
+	if (argc != 0)
+		usage();
+	d = opendir("/proc/self/fd");
+	if (d == NULL)
+		die_msg("/proc/self/fd: %s", strerror(errno));
+	while ((e = readdir(d)) != NULL && nfds < 4096) {
+		if (e->d_name[0] == '.')
+			continue;
+		if (atoi(e->d_name) == dirfd(d))
+			continue;
+		fds[nfds++] = atoi(e->d_name);
+	}
+	closedir(d);
+	qsort(fds, (size_t)nfds, sizeof(fds[0]), cmp_int);
+	for (int i = 0; i < nfds; i++)
+		printf("%s%d", i ? " " : "", fds[i]);
+	printf("\n");
+
+	f = fopen("/proc/self/status", "re");
+	if (f == NULL)
+		die_msg("/proc/self/status: %s", strerror(errno));
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strncmp(line, "SigBlk:", 7) == 0 ||
+		    strncmp(line, "SigIgn:", 7) == 0)
+			fputs(line, stdout);
+	fclose(f);
+	if (fflush(stdout) != 0)
+		exit(1);
+	exit(0);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		int (*fn)(int, char **);
+	} cmds[] = {
+		{ "record", cmd_record },       { "exit", cmd_exit },
+		{ "die", cmd_die },             { "sleep", cmd_sleep },
+		{ "orphans", cmd_orphans },     { "tree", cmd_tree },
+		{ "straggler", cmd_straggler }, { "closefds", cmd_closefds },
+		{ "fds", cmd_fds },
+	};
+
+	if (argc < 2)
+		usage();
+	init_sig_names();
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (strcmp(argv[1], cmds[i].name) == 0)
+			return cmds[i].fn(argc - 2, argv + 2);
+	usage();
+}

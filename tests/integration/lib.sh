@@ -1,0 +1,438 @@
+# shellcheck shell=bash
+# Sourced by every tests/integration/t_*.sh. Each script is one meson test:
+# exit 0 passes, anything else fails after a "FAIL: ..." line on stderr.
+#
+# Environment: TEND (the tend binary) and TESTCHILD (tests/helpers/testchild).
+#
+# Rules the scenarios follow: observe from the host side only (exit codes,
+# /proc, the files testchild writes); never sleep for a fixed time, poll with
+# a deadline (wait_for); every process a test starts goes through tend_ns,
+# tend_sub or bg so that the EXIT trap can stop it and all its descendants.
+
+set -u -o pipefail
+export LC_ALL=C
+
+: "${TEND:?TEND must name the tend binary}"
+: "${TESTCHILD:?TESTCHILD must name the testchild binary}"
+
+TEST_NAME=$(basename "$0" .sh)
+T=$(mktemp -d "${TMPDIR:-/tmp}/tend-it.XXXXXX") || exit 99
+mkfifo "$T/.tick" || exit 99
+
+_PIDS=()   # processes started by the test (their descendants are found)
+_EXTRA=()  # processes to stop that are no longer our descendants
+
+# ---------------------------------------------------------------- reporting
+
+log() { printf '[%s] %s\n' "$TEST_NAME" "$*" >&2; }
+
+# Prints what the tend runs of this test wrote, and the processes it
+# started, to help read a failure.
+_dump() {
+	local f p
+	ps_scan
+	descendants "${_PIDS[@]}" "${_EXTRA[@]}"
+	printf -- '--- processes (pid ppid state pgrp session tpgid sigblk sigign: cmd)\n' >&2
+	for p in "${_PIDS[@]}" "${_EXTRA[@]}" "${DESC[@]}"; do
+		[ -n "${PS_STATE[$p]-}" ] || continue
+		printf '%s %s %s %s %s %s %s %s: %s\n' "$p" "${PS_PPID[$p]}" \
+			"${PS_STATE[$p]}" "$(stat_field "$p" 5)" "$(stat_field "$p" 6)" \
+			"$(stat_field "$p" 8)" "$(status_field "$p" SigBlk 2>/dev/null)" \
+			"$(status_field "$p" SigIgn 2>/dev/null)" \
+			"$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)" >&2
+	done
+	for f in "$T"/*.out "$T"/*.err "$T"/*.rec; do
+		[ -f "$f" ] || continue
+		printf -- '--- %s (last 20 lines)\n' "${f#"$T"/}" >&2
+		tail -n 20 "$f" >&2
+	done
+}
+
+fail() {
+	printf 'FAIL [%s]: %s\n' "$TEST_NAME" "$*" >&2
+	_dump
+	exit 1
+}
+
+# expect_eq WHAT EXPECTED ACTUAL
+expect_eq() {
+	[ "$2" = "$3" ] || fail "$1: expected '$2', got '$3'"
+}
+
+pass() {
+	log "PASS"
+	exit 0
+}
+
+# ------------------------------------------------------------------- timing
+
+# Sets NOW_MS to the wall clock in milliseconds (no fork).
+now_ms() {
+	local t=${EPOCHREALTIME/[.,]/}
+	NOW_MS=$((t / 1000))
+}
+
+# mtime_ms FILE: sets MTIME_MS to FILE's modification time in ms: when a
+# record line was written, however late the test looks at it.
+mtime_ms() {
+	local t
+	t=$(stat -c %.3Y "$1") || fail "stat $1"
+	MTIME_MS=${t/[.,]/}
+}
+
+# A short pause between two polls: a read with a timeout on a fifo nobody
+# writes to, so no process is forked.
+_nap() {
+	read -r -t 0.02 _ <>"$T/.tick" || true
+}
+
+# Timeouts are multiplied by TEND_TEST_TIMEOUT_SCALE (default 1); they bound
+# waits that succeed quickly when tend works, so they are generous.
+_scale() {
+	local s=${TEND_TEST_TIMEOUT_SCALE:-1}
+	echo $(($1 * s))
+}
+
+# wait_for TIMEOUT_SECONDS CMD [ARG...]: runs CMD every ~20 ms until it
+# succeeds; fails the test when TIMEOUT_SECONDS (an integer) pass first.
+wait_for() {
+	local timeout deadline
+	timeout=$(_scale "$1")
+	shift
+	now_ms
+	deadline=$((NOW_MS + timeout * 1000))
+	while :; do
+		if "$@"; then
+			return 0
+		fi
+		now_ms
+		if ((NOW_MS >= deadline)); then
+			fail "timed out after ${timeout}s waiting for: $*${WAIT_WHY:+ ($WAIT_WHY)}"
+		fi
+		_nap
+	done
+}
+
+# --------------------------------------------------------------- processes
+
+# alive PID: the process exists and is not a zombie.
+alive() {
+	local line
+	{ read -r line <"/proc/$1/stat"; } 2>/dev/null || return 1
+	line=${line##*) }
+	[ "${line%% *}" != Z ]
+}
+
+not_alive() { ! alive "$1"; }
+
+# ps_scan: one pass over /proc. Fills PS_PPID[pid] and PS_STATE[pid].
+ps_scan() {
+	local f line pid rest
+	PS_PPID=()
+	PS_STATE=()
+	for f in /proc/[0-9]*/stat; do
+		{ read -r line <"$f"; } 2>/dev/null || continue
+		pid=${f#/proc/}
+		pid=${pid%/stat}
+		rest=${line##*) }
+		PS_STATE[$pid]=${rest%% *}
+		rest=${rest#* }
+		PS_PPID[$pid]=${rest%% *}
+	done
+}
+declare -A PS_PPID=() PS_STATE=()
+
+# descendants ROOT...: after ps_scan, sets DESC to every descendant of the
+# ROOTs (the roots themselves excluded), parents before children.
+descendants() {
+	local -A kids=()
+	local p cur
+	local -a queue=("$@")
+	for p in "${!PS_PPID[@]}"; do
+		kids[${PS_PPID[$p]}]+=" $p"
+	done
+	DESC=()
+	while ((${#queue[@]})); do
+		cur=${queue[0]}
+		queue=("${queue[@]:1}")
+		for p in ${kids[$cur]-}; do
+			DESC+=("$p")
+			queue+=("$p")
+		done
+	done
+}
+
+# children PID: sets KIDS to PID's children (zombies included).
+children() {
+	local p
+	ps_scan
+	KIDS=()
+	for p in "${!PS_PPID[@]}"; do
+		[ "${PS_PPID[$p]}" = "$1" ] && KIDS+=("$p")
+	done
+	return 0
+}
+
+# stat_field PID N: field N (1-based, as in proc(5): 3 state, 4 ppid,
+# 5 pgrp, 6 session, 7 tty_nr, 8 tpgid) of /proc/PID/stat.
+stat_field() {
+	local line rest
+	{ read -r line <"/proc/$1/stat"; } 2>/dev/null || return 1
+	rest=${line##*) }
+	# shellcheck disable=SC2086
+	set -- $rest "$2"
+	local n=${!#}
+	n=$((n - 2))
+	echo "${!n}"
+}
+
+# status_field PID NAME: the value of "NAME:" in /proc/PID/status.
+status_field() {
+	local k v
+	while IFS=$':\t' read -r k v; do
+		if [ "$k" = "$2" ]; then
+			echo "${v#"${v%%[![:space:]]*}"}"
+			return 0
+		fi
+	done <"/proc/$1/status"
+	return 1
+}
+
+# fd_list PID: the open fd numbers of PID, sorted, space separated.
+fd_list() {
+	local f out=()
+	for f in /proc/"$1"/fd/*; do
+		[ -e "$f" ] || [ -L "$f" ] || continue
+		out+=("${f##*/}")
+	done
+	printf '%s\n' "${out[@]}" | sort -n | tr '\n' ' ' | sed 's/ $//'
+}
+
+# host_pid NSPID: the host pid of the process that tend (or a descendant of
+# tend) sees as NSPID: the last NSpid value of the process.
+host_pid() {
+	local p ns
+	ps_scan
+	descendants "$TEND_PID"
+	for p in "$TEND_PID" "${DESC[@]}"; do
+		ns=$(status_field "$p" NSpid 2>/dev/null) || continue
+		if [ "${ns##*[[:space:]]}" = "$1" ]; then
+			echo "$p"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# ---------------------------------------------------------- starting tend
+
+# bg CMD [ARG...]: runs CMD in the background (INT and QUIT at their default
+# dispositions, as a container runtime would start it, not ignored as bash
+# does for background jobs), records it for the cleanup; sets BG_PID.
+bg() {
+	# "<&0": bash would give a background job /dev/null as stdin otherwise.
+	(
+		trap - INT QUIT
+		exec "$@"
+	) <&0 &
+	BG_PID=$!
+	_PIDS+=("$BG_PID")
+}
+
+# Options for the next tend_ns/tend_sub, reset after each:
+#   TEND_WRAP=(cmd args)  runs "cmd args $TEND ..." (e.g. testchild closefds)
+#   TEND_STDIN/TEND_STDOUT/TEND_STDERR  files (default /dev/null, and
+#   $T/<run>.out, $T/<run>.err)
+#   RUN  a name for this run's output files (default "tend")
+TEND_WRAP=()
+
+_start_redirected() {
+	local in=${TEND_STDIN:-/dev/null}
+	local out=${TEND_STDOUT:-$T/${RUN:-tend}.out}
+	local err=${TEND_STDERR:-$T/${RUN:-tend}.err}
+	OUT=$out
+	ERR=$err
+	bg "$@" <"$in" >"$out" 2>"$err"
+	unset TEND_STDIN TEND_STDOUT TEND_STDERR
+	TEND_WRAP=()
+}
+
+_find_tend_in_ns() {
+	local p
+	children "$NS_PID"
+	for p in "${KIDS[@]}"; do
+		TEND_PID=$p
+		return 0
+	done
+	# unshare already gone: tend ran and exited (fast commands).
+	not_alive "$NS_PID"
+}
+
+# tend_ns ARGS...: tend as PID 1 of a new PID namespace. Sets NS_PID (the
+# unshare process, whose exit status is tend's), TEND_PID (tend's host pid,
+# empty if it already exited), JOB_PID (=NS_PID, for wait_exit).
+tend_ns() {
+	if [ -z "${_NS_OK-}" ]; then
+		unshare --pid --fork --mount-proc true </dev/null >/dev/null 2>&1 ||
+			fail "'unshare --pid --fork --mount-proc' does not work here (it needs root or CAP_SYS_ADMIN)"
+		_NS_OK=1
+	fi
+	TEND_PID=
+	_start_redirected unshare --pid --fork --mount-proc \
+		"${TEND_WRAP[@]}" "$TEND" "$@"
+	NS_PID=$BG_PID
+	JOB_PID=$NS_PID
+	WAIT_WHY="tend's pid under unshare" wait_for 10 _find_tend_in_ns
+	export NS_PID TEND_PID JOB_PID
+}
+
+# tend_sub ARGS...: tend as a child of this shell (a child subreaper). Sets
+# TEND_PID and JOB_PID (the same).
+tend_sub() {
+	NS_PID=
+	_start_redirected "${TEND_WRAP[@]}" "$TEND" "$@"
+	TEND_PID=$BG_PID
+	JOB_PID=$BG_PID
+	export TEND_PID JOB_PID
+}
+
+# start_tend MODE ARGS...: tend_ns (MODE ns) or tend_sub (MODE sub).
+start_tend() {
+	local mode=$1
+	shift
+	case $mode in
+	ns) tend_ns "$@" ;;
+	sub) tend_sub "$@" ;;
+	*) fail "start_tend: bad mode $mode" ;;
+	esac
+}
+
+# wait_exit PID TIMEOUT: waits for the background job PID to end and sets
+# EXIT_CODE to its exit status (a command substitution could not wait for
+# this shell's children, hence a variable). Fails the test on timeout.
+wait_exit() {
+	WAIT_WHY="exit of pid $1" wait_for "$2" not_alive "$1"
+	wait "$1" 2>/dev/null
+	EXIT_CODE=$?
+}
+
+# wait_gone PID TIMEOUT: for a process that is not our child.
+wait_gone() {
+	WAIT_WHY="pid $1 to disappear" wait_for "$2" not_alive "$1"
+}
+
+# ----------------------------------------------------------- record files
+
+has_line() { [ -f "$1" ] && grep -qxF -- "$2" "$1"; }
+
+# wait_line FILE LINE TIMEOUT
+wait_line() {
+	WAIT_WHY="line '$2' in ${1#"$T"/}" wait_for "$3" has_line "$1" "$2"
+}
+
+# ready_pid FILE: prints the pid of the first `ready PID` line (the pid in
+# tend's namespace); fails (returns 1) when there is none.
+ready_pid() {
+	local p
+	p=$(sed -n 's/^ready \([0-9][0-9]*\)$/\1/p' "$1" 2>/dev/null | head -n 1)
+	[ -n "$p" ] && echo "$p"
+}
+
+# wait_ready FILE TIMEOUT: waits for the ready line; sets CHILD_NSPID and
+# CHILD_PID (host pid).
+wait_ready() {
+	WAIT_WHY="ready line in ${1#"$T"/}" wait_for "$2" grep -qs '^ready ' "$1"
+	CHILD_NSPID=$(ready_pid "$1") || fail "no ready line in ${1#"$T"/}"
+	CHILD_PID=$(host_pid "$CHILD_NSPID") ||
+		fail "no process with namespace pid $CHILD_NSPID under tend"
+}
+
+# record_lines FILE: the lines after `ready PID`, space separated.
+record_lines() {
+	grep -v '^ready ' "$1" | tr '\n' ' ' | sed 's/ $//'
+}
+
+# --------------------------------------------------------------- zombies
+
+# zombies_under PID: after a scan, sets ZOMBIES to the zombie descendants of
+# PID and NDESC to the number of its descendants.
+zombies_under() {
+	local p
+	ps_scan
+	descendants "$1"
+	ZOMBIES=()
+	NDESC=${#DESC[@]}
+	for p in "${DESC[@]}"; do
+		[ "${PS_STATE[$p]-}" = Z ] && ZOMBIES+=("$p")
+	done
+	return 0
+}
+
+# no_zombies_under PID [EXPECTED_DESCENDANTS]
+no_zombies_under() {
+	zombies_under "$1"
+	((${#ZOMBIES[@]} == 0)) || return 1
+	[ -z "${2-}" ] || ((NDESC == $2))
+}
+
+# ---------------------------------------------------------------- cleanup
+
+# Sets MINE to the processes whose command line names a file of this test's
+# temp dir: testchild processes that escaped (e.g. a straggler reparented to
+# the system's init by a tend that failed to stop it). The pattern goes
+# through stdin so that grep's own command line does not match.
+_mine() {
+	local f p
+	MINE=()
+	while IFS= read -r f; do
+		p=${f#/proc/}
+		p=${p%/cmdline}
+		[ "$p" != "$$" ] && MINE+=("$p")
+	done < <(printf '%s/\n' "$T" | grep -slF -f - /proc/[0-9]*/cmdline)
+}
+
+# Stops every process the test started and all their descendants: first
+# SIGSTOP until the set no longer grows (so nothing forks or gets reparented
+# away meanwhile), then SIGKILL, then waits.
+_cleanup() {
+	local rc=$? round p n prev=-1
+	local -A seen=()
+	trap - EXIT
+	# stderr may be a closed pipe (| head): finish the cleanup anyway.
+	trap '' PIPE
+	set +e
+	for round in $(seq 1 50); do
+		_mine
+		ps_scan
+		descendants "${_PIDS[@]}" "${_EXTRA[@]}" "${MINE[@]}"
+		for p in "${_PIDS[@]}" "${_EXTRA[@]}" "${MINE[@]}" "${DESC[@]}"; do
+			[ -n "${PS_STATE[$p]-}" ] || continue
+			[ "${PS_STATE[$p]}" = Z ] && continue
+			seen[$p]=1
+			kill -STOP "$p" 2>/dev/null
+		done
+		n=${#seen[@]}
+		((n == prev)) && break
+		prev=$n
+	done
+	for p in "${!seen[@]}"; do
+		kill -KILL "$p" 2>/dev/null
+	done
+	((${#seen[@]})) && log "cleanup killed ${#seen[@]} leftover process(es): ${!seen[*]}"
+	for p in "${_PIDS[@]}"; do
+		wait "$p" 2>/dev/null
+	done
+	for p in "${!seen[@]}"; do
+		for round in $(seq 1 250); do
+			alive "$p" || break
+			_nap
+		done
+	done
+	rm -rf "$T"
+	exit "$rc"
+}
+trap _cleanup EXIT
+trap 'exit 143' TERM
+trap 'exit 130' INT
+trap 'exit 129' HUP
+trap 'exit 141' PIPE
