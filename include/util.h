@@ -8,4 +8,10 @@
 #define container_of(ptr, type, member) \
 	((type *)(void *)((char *)(ptr) - offsetof(type, member)))
 
+/*
+ * A whole decimal number from lo to hi (lo >= 0): digits only, no sign or
+ * blanks. Returns it, or -1.
+ */
+int util_parse_int(const char *s, int lo, int hi);
+
 #endif

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "signames.h"
+#include "util.h"
 
 static const char usage_text[] =
 	"Usage: tend [OPTIONS] [--] COMMAND [ARG...]    run COMMAND, as tini does\n"
@@ -44,20 +45,6 @@ static int usage_err(char *err, size_t errlen, const char *fmt,
 	return -1;
 }
 
-static int parse_code(const char *s)
-{
-	char *end;
-	long v;
-
-	if (*s == '\0' || !isdigit((unsigned char)*s))
-		return -1;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v < 0 || v > 255)
-		return -1;
-	return (int)v;
-}
-
 /* Applies option opt with value val (NULL for flags). */
 static int apply(struct args *a, char opt, const char *val, char *err,
 		 size_t errlen)
@@ -84,7 +71,7 @@ static int apply(struct args *a, char opt, const char *val, char *err,
 		a->action = ARGS_VERSION;
 		return 0;
 	case 'e':
-		v = parse_code(val);
+		v = util_parse_int(val, 0, 255);
 		if (v < 0)
 			return usage_err(err, errlen,
 					 "invalid exit code '%s' for -e (0-255)",

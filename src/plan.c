@@ -53,24 +53,30 @@ out:
 	return found;
 }
 
-/* Longest path (in nodes) below each node along deps: memoised, iterative. */
-size_t plan_start_levels(const struct plan_node *nodes, size_t n, int *level)
+/*
+ * Longest path, in edges, to each node: along the dependency edges
+ * (upward = 0: a node is one more than its highest dependency) or against
+ * them (upward = 1: a dependency is one more than its highest dependent).
+ * Relaxation: at most n rounds on an acyclic graph. Returns the levels.
+ */
+static size_t longest_paths(const struct plan_node *nodes, size_t n,
+			    int *level, int upward)
 {
 	size_t i, levels = 0, changed = 1;
 
 	for (i = 0; i < n; i++)
 		level[i] = 0;
-	/* Relaxation: at most n rounds on an acyclic graph. */
 	while (changed) {
 		changed = 0;
 		for (i = 0; i < n; i++) {
 			size_t d;
 
 			for (d = 0; d < nodes[i].ndeps; d++) {
-				int want = level[nodes[i].deps[d]] + 1;
+				size_t dep = nodes[i].deps[d];
+				size_t to = upward ? dep : i, from = upward ? i : dep;
 
-				if (level[i] < want) {
-					level[i] = want;
+				if (level[to] < level[from] + 1) {
+					level[to] = level[from] + 1;
 					changed = 1;
 				}
 			}
@@ -82,32 +88,14 @@ size_t plan_start_levels(const struct plan_node *nodes, size_t n, int *level)
 	return levels;
 }
 
+size_t plan_start_levels(const struct plan_node *nodes, size_t n, int *level)
+{
+	return longest_paths(nodes, n, level, 0);
+}
+
 size_t plan_stop_levels(const struct plan_node *nodes, size_t n, int *level)
 {
-	size_t i, levels = 0, changed = 1;
-
-	for (i = 0; i < n; i++)
-		level[i] = 0;
-	while (changed) {
-		changed = 0;
-		for (i = 0; i < n; i++) {
-			size_t d;
-
-			/* i depends on dep: dep stops after i. */
-			for (d = 0; d < nodes[i].ndeps; d++) {
-				size_t dep = nodes[i].deps[d];
-
-				if (level[dep] < level[i] + 1) {
-					level[dep] = level[i] + 1;
-					changed = 1;
-				}
-			}
-		}
-	}
-	for (i = 0; i < n; i++)
-		if ((size_t)level[i] + 1 > levels)
-			levels = (size_t)level[i] + 1;
-	return levels;
+	return longest_paths(nodes, n, level, 1);
 }
 
 double plan_worst_case(const struct plan_node *nodes, size_t n, double drain,

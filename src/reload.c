@@ -127,6 +127,10 @@ void sup_reload(struct sup *sup)
 			log_info("reload: service %s changed: restarting it", n->name);
 			if (svc_has_process(s) && s->want_up)
 				svc_event(s, FE_RESTART);
+			else if (s->want_up && (s->state == ST_DONE ||
+						s->state == ST_FAILED ||
+						s->state == ST_BACKOFF))
+				svc_event(s, FE_START); /* a changed oneshot runs again */
 		} else {
 			unchanged++;
 			log_info("reload: service %s: new settings apply in place", n->name);

@@ -1,4 +1,5 @@
 #include "signames.h"
+#include "util.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -34,21 +35,6 @@ int sig_count(void)
 	return NSIG;
 }
 
-/* Parses a whole decimal number in [lo, hi]; -1 otherwise. */
-static int parse_int_range(const char *s, int lo, int hi)
-{
-	char *end;
-	long v;
-
-	if (*s == '\0' || !isdigit((unsigned char)*s))
-		return -1;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v < lo || v > hi)
-		return -1;
-	return (int)v;
-}
-
 static int parse_rt(const char *s)
 {
 	int min = SIGRTMIN, max = SIGRTMAX, off;
@@ -59,7 +45,7 @@ static int parse_rt(const char *s)
 			return min;
 		if (*s != '+')
 			return -1;
-		off = parse_int_range(s + 1, 0, max - min);
+		off = util_parse_int(s + 1, 0, max - min);
 		return off < 0 ? -1 : min + off;
 	}
 	if (strncasecmp(s, "RTMAX", 5) == 0) {
@@ -68,7 +54,7 @@ static int parse_rt(const char *s)
 			return max;
 		if (*s != '-')
 			return -1;
-		off = parse_int_range(s + 1, 0, max - min);
+		off = util_parse_int(s + 1, 0, max - min);
 		return off < 0 ? -1 : max - off;
 	}
 	return -1;
@@ -81,7 +67,7 @@ int sig_parse(const char *s)
 	if (s == NULL || *s == '\0')
 		return -1;
 	if (isdigit((unsigned char)*s))
-		return parse_int_range(s, 1, NSIG - 1);
+		return util_parse_int(s, 1, NSIG - 1);
 	if (strncasecmp(s, "SIG", 3) == 0)
 		s += 3;
 	for (i = 0; i < SIG_TABLE_LEN; i++)
