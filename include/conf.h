@@ -55,6 +55,7 @@ struct config {
 	char *path;
 	double shutdown_timeout, drain_delay, straggler_timeout;
 	char *include_dir;
+	int include_dir_line;
 	int *forward_signals;
 	size_t nforward;
 	struct svc_conf *svcs;

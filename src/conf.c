@@ -188,8 +188,12 @@ static int parse_ids(const struct source *src, cfg_t *cfg, int sec,
 	if (s->user[0] == '\0' && s->group[0] == '\0')
 		return 0;
 	if (ids_resolve(PASSWD_FILE, GROUP_FILE, s->user, s->group, &ids, err,
-			sizeof(err)) < 0)
-		return BAD(src, sec, s->user[0] != '\0' ? "user" : "group", "%s", err);
+			sizeof(err)) < 0) {
+		int about_group = strstr(err, "group") != NULL ||
+				  strstr(err, "gid") != NULL;
+
+		return BAD(src, sec, about_group ? "group" : "user", "%s", err);
+	}
 	(void)cfg;
 	s->uid = ids.uid;
 	s->gid = ids.gid;
@@ -227,7 +231,7 @@ static int parse_service(const struct source *src, cfg_t *cfg, int sec,
 	const char *name = cfg_title(cfg);
 	const char *v;
 	char err[256];
-	int bad = 0, sig;
+	int bad = 0, sig, delays_bad;
 
 	memset(s, 0, sizeof(*s));
 	s->line = src->scan.sections[sec].line;
@@ -262,13 +266,17 @@ static int parse_service(const struct source *src, cfg_t *cfg, int sec,
 	bad |= get_bool(src, cfg, sec, "main", &s->main);
 	bad |= get_bool(src, cfg, sec, "critical", &s->critical);
 	bad |= get_bool(src, cfg, sec, "disabled", &s->disabled);
-	bad |= get_duration(src, cfg, sec, "restart-delay", 0, &s->restart_delay);
-	bad |= get_duration(src, cfg, sec, "restart-delay-max", 0,
-			    &s->restart_delay_max);
+	delays_bad = get_duration(src, cfg, sec, "restart-delay", 0,
+				  &s->restart_delay);
+	delays_bad |= get_duration(src, cfg, sec, "restart-delay-max", 0,
+				   &s->restart_delay_max);
+	bad |= delays_bad;
 	bad |= get_duration(src, cfg, sec, "stable-after", 0, &s->stable_after);
 	bad |= get_duration(src, cfg, sec, "stop-timeout", 1, &s->stop_timeout);
-	if (s->restart_delay_max < s->restart_delay)
-		bad |= BAD(src, sec, "restart-delay-max",
+	if (!delays_bad && s->restart_delay_max < s->restart_delay)
+		bad |= BAD(src, sec,
+			   confscan_key_line(&src->scan, sec, "restart-delay-max") ?
+				   "restart-delay-max" : "restart-delay",
 			   "restart-delay-max (%g) is below restart-delay (%g)",
 			   s->restart_delay_max, s->restart_delay);
 
@@ -318,6 +326,7 @@ static int parse_globals(const struct source *src, cfg_t *cfg, struct config *c)
 			    &c->straggler_timeout);
 	dir = cfg_getstr(cfg, "include-dir");
 	c->include_dir = path_in(src, dir);
+	c->include_dir_line = confscan_key_line(&src->scan, -1, "include-dir");
 	c->forward_signals = calloc(n + 1, sizeof(int));
 	if (c->include_dir == NULL || c->forward_signals == NULL)
 		return BAD(src, -1, "include-dir", "out of memory");
@@ -410,10 +419,10 @@ static int parse_source(struct source *src, const char *text, size_t len,
 	int line, rc, bad = 0;
 	size_t i;
 
-	if (memchr(text, '\0', len) != NULL)
-		return conf_error(src->errs, src->file, 0, "the file holds a NUL byte");
 	if (confscan_run(text, len, &src->scan, &line, err, sizeof(err)) < 0)
 		return conf_error(src->errs, src->file, line, "%s", err);
+	if (memchr(text, '\0', len) != NULL) /* the scan reports it; in case */
+		return conf_error(src->errs, src->file, 0, "the file holds a NUL byte");
 	bad |= scan_duplicates(src);
 	for (i = 0; !top && i < src->scan.nkeys; i++)
 		if (src->scan.keys[i].section < 0)
@@ -550,8 +559,9 @@ static int load_include_dir(struct config *c, struct conf_errors *errs)
 		return 0;
 	n = scandir(c->include_dir, &list, is_conf_name, alphasort);
 	if (n < 0)
-		return conf_error(errs, c->path, 0, "include-dir '%s': %s",
-				  c->include_dir, strerror(errno));
+		return conf_error(errs, c->path, c->include_dir_line,
+				  "include-dir '%s': %s", c->include_dir,
+				  strerror(errno));
 	for (i = 0; i < n; i++) {
 		char *p;
 

@@ -56,8 +56,13 @@ static int skip_space(struct lexer *lx)
 			lx->p++;
 		} else if (c == '#' ||
 			   (c == '/' && lx->p + 1 < lx->end && lx->p[1] == '/')) {
-			while (lx->p < lx->end && *lx->p != '\n')
+			while (lx->p < lx->end && *lx->p != '\n') {
+				if (*lx->p == '\0') {
+					lex_error(lx, lx->line, "NUL byte in the file");
+					return -1;
+				}
 				lx->p++;
+			}
 		} else if (c == '/' && lx->p + 1 < lx->end && lx->p[1] == '*') {
 			int open_line = lx->line;
 
@@ -66,6 +71,10 @@ static int skip_space(struct lexer *lx)
 			       !(lx->p[0] == '*' && lx->p[1] == '/')) {
 				if (*lx->p == '\n')
 					lx->line++;
+				if (*lx->p == '\0') {
+					lex_error(lx, lx->line, "NUL byte in the file");
+					return -1;
+				}
 				lx->p++;
 			}
 			if (lx->p + 1 >= lx->end) {
@@ -202,14 +211,25 @@ static int add_section(struct confscan *s, char *kind, char *title, int line)
 /* After '=': a value or a {list}. Leaves the token after it in lx. */
 static enum tok skip_value(struct lexer *lx)
 {
-	if (lex_next(lx) == T_LBRACE) {
-		while (lex_next(lx) != T_RBRACE && lx->tok != T_END &&
-		       lx->tok != T_ERR)
+	enum tok t = lex_next(lx);
+
+	if (t == T_LBRACE) {
+		while ((t = lex_next(lx)) != T_RBRACE && t != T_END && t != T_ERR)
 			;
-		if (lx->tok != T_RBRACE)
-			return lx->tok;
 	}
+	if (t == T_END || t == T_ERR)
+		return t;
 	return lex_next(lx);
+}
+
+/* After '(': skips to the matching ')' and returns the token after it. */
+static enum tok skip_call(struct lexer *lx)
+{
+	enum tok t;
+
+	while ((t = lex_next(lx)) != T_RPAREN && t != T_END && t != T_ERR)
+		;
+	return t == T_RPAREN ? lex_next(lx) : t;
 }
 
 /*
@@ -233,10 +253,15 @@ static enum tok statement(struct lexer *lx, struct confscan *s, int section)
 		free(name);
 		return skip_value(lx);
 	}
-	if (section >= 0 || (t != T_WORD && t != T_STRING && t != T_LBRACE)) {
-		/* Not ours (a function call, a stray word): libconfuse says. */
+	if (t == T_LPAREN) {
+		/* A function call such as include(): libconfuse says no. */
 		free(name);
-		return t == T_LPAREN || t == T_WORD || t == T_STRING ? lex_next(lx) : t;
+		return skip_call(lx);
+	}
+	if (section >= 0 || (t != T_WORD && t != T_STRING && t != T_LBRACE)) {
+		/* Not ours (a stray word): libconfuse reports it. */
+		free(name);
+		return t == T_WORD || t == T_STRING ? lex_next(lx) : t;
 	}
 	{
 		char *title = t == T_LBRACE ? strdup("") : tokdup(lx);
@@ -251,6 +276,9 @@ static enum tok statement(struct lexer *lx, struct confscan *s, int section)
 			t = statement(lx, s, idx);
 		if (t == T_RBRACE)
 			return lex_next(lx);
+		if (t == T_END)
+			/* libconfuse takes the end of the file as the '}' */
+			return lex_error(lx, line, "section not closed (missing })");
 		return t;
 	}
 }

@@ -1,0 +1,1046 @@
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf.h"
+#include "unit.h"
+#include "unit_util.h"
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+#define MAXE 8
+#define NAME "t.conf"
+
+/* A service web whose body starts at line 3. */
+#define WEB(body) "service web {\n command = run\n" body "}\n"
+
+static struct conf_errors errs;
+
+/* printf into one of a ring of buffers: for expected messages. */
+static const char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
+
+static const char *fmt(const char *f, ...)
+{
+	static char ring[8][1024];
+	static unsigned next;
+	char *p = ring[next++ % 8];
+	va_list ap;
+
+	va_start(ap, f);
+	vsnprintf(p, sizeof(ring[0]), f, ap);
+	va_end(ap);
+	return p;
+}
+
+static struct config *load(const char *text, const char *extra_main)
+{
+	return conf_load_text(NAME, text, strlen(text), extra_main, &errs);
+}
+
+/* Asserts c loaded without errors. */
+static struct config *expect_ok(struct config *c)
+{
+	ck_assert_msg(c != NULL, "%zu errors, the first: %s", errs.n,
+		      errs.n > 0 ? errs.msgs[0] : "(none)");
+	ck_assert_uint_eq(errs.n, 0);
+	return c;
+}
+
+/*
+ * Asserts c failed with exactly the messages of want (NULL-terminated, in
+ * any order; a message ending in '*' matches any with that prefix), then
+ * frees the errors.
+ */
+static void expect_errors(struct config *c, const char *const *want)
+{
+	int used[64] = { 0 };
+	size_t i, j, n;
+
+	ck_assert_ptr_null(c);
+	for (n = 0; want[n] != NULL; n++)
+		;
+	for (i = 0; i < n; i++) {
+		size_t len = strlen(want[i]);
+		int prefix = len > 0 && want[i][len - 1] == '*';
+
+		for (j = 0; j < errs.n && j < N(used); j++)
+			if (!used[j] &&
+			    (prefix ? strncmp(errs.msgs[j], want[i], len - 1)
+				    : strcmp(errs.msgs[j], want[i])) == 0)
+				break;
+		if (j == errs.n || j == N(used)) {
+			char got[2048] = "";
+			size_t k;
+
+			for (k = 0; k < errs.n; k++)
+				snprintf(got + strlen(got), sizeof(got) - strlen(got),
+					 "\n  %s", errs.msgs[k]);
+			ck_abort_msg("missing: %s\ngot:%s", want[i], got);
+		}
+		used[j] = 1;
+	}
+	ck_assert_msg(errs.n == n, "%zu errors, want %zu; the first: %s",
+		      errs.n, n, errs.n > 0 ? errs.msgs[0] : "");
+	conf_errors_free(&errs);
+}
+
+#define STRV(...) ((const char *[]){ __VA_ARGS__, NULL })
+#define NOSTRV ((const char *[]){ NULL })
+
+static const struct svc_conf *find(const struct config *c, const char *name)
+{
+	const struct svc_conf *s = conf_find(c, name);
+
+	ck_assert_msg(s != NULL, "no service %s", name);
+	return s;
+}
+
+/* ---- conf_load_text: a valid config with every key ---- */
+
+static const char every_key[] =
+	"# every key\n"						/* 1 */
+	"shutdown-timeout = 8.5\n"				/* 2 */
+	"drain-delay = 0.25\n"					/* 3 */
+	"straggler-timeout = 1.5\n"				/* 4 */
+	"forward-signals = {\"USR1\", \"SIGUSR2\", \"winch\"}\n" /* 5 */
+	"service \"web\" {\n"					/* 6 */
+	"    command      = \"/usr/sbin/nginx -g 'daemon off;'\"\n"
+	"    type         = simple\n"				/* 8 */
+	"    main         = false\n"				/* 9 */
+	"    critical     = yes\n"				/* 10 */
+	"    restart      = on-failure\n"			/* 11 */
+	"    restart-delay     = 0.25\n"			/* 12 */
+	"    restart-delay-max = 12.5\n"			/* 13 */
+	"    restart-limit     = 7\n"				/* 14 */
+	"    stable-after      = 2.5\n"				/* 15 */
+	"    depends      = {\"db\", \"init\"}\n"		/* 16 */
+	"    user = \"root\"   group = \"0\"\n"		/* 17 */
+	"    workdir = \"/srv\"   umask = \"0027\"\n"		/* 18 */
+	"    env          = {\"A=1\", \"B=x y\"}\n"		/* 19 */
+	"    env-file     = \"\"\n"				/* 20 */
+	"    stop-signal  = \"SIGQUIT\"\n"			/* 21 */
+	"    stop-timeout = 1.5\n"				/* 22 */
+	"    disabled     = off\n"				/* 23 */
+	"}\n"							/* 24 */
+	"service db {\n"					/* 25 */
+	"    command = \"db --data=/var/lib/db\"\n"		/* 26 */
+	"    user = 12345\n"					/* 27 */
+	"    group = 54321\n"					/* 28 */
+	"    stop-signal = 15\n"				/* 29 */
+	"    stop-timeout = 0.1\n"				/* 30 */
+	"}\n"							/* 31 */
+	"service init {\n"					/* 32 */
+	"    command = init\n"					/* 33 */
+	"    type = oneshot\n"					/* 34 */
+	"}\n"							/* 35 */
+	"service app {\n"					/* 36 */
+	"    command = app\n"					/* 37 */
+	"    main = true\n"					/* 38 */
+	"}\n"							/* 39 */
+	"service plain { command = \"x\" }\n";			/* 40 */
+
+START_TEST(test_every_key)
+{
+	struct config *c = expect_ok(load(every_key, NULL));
+	const struct svc_conf *s;
+
+	ck_assert_str_eq(c->path, NAME);
+	ck_assert_double_eq(c->shutdown_timeout, 8.5);
+	ck_assert_double_eq(c->drain_delay, 0.25);
+	ck_assert_double_eq(c->straggler_timeout, 1.5);
+	ck_assert_str_eq(c->include_dir, "");
+	ck_assert_uint_eq(c->nforward, 3);
+	ck_assert_int_eq(c->forward_signals[0], SIGUSR1);
+	ck_assert_int_eq(c->forward_signals[1], SIGUSR2);
+	ck_assert_int_eq(c->forward_signals[2], SIGWINCH);
+	ck_assert_uint_eq(c->nsvcs, 5);
+	/* In the order of the file. */
+	ck_assert_str_eq(c->svcs[0].name, "web");
+	ck_assert_str_eq(c->svcs[1].name, "db");
+	ck_assert_str_eq(c->svcs[4].name, "plain");
+
+	s = find(c, "web");
+	ck_assert_str_eq(s->file, NAME);
+	ck_assert_int_eq(s->line, 6);
+	ck_assert_int_eq(s->line_depends, 16);
+	ck_assert_int_eq(s->line_main, 9);
+	ck_assert_str_eq(s->command, "/usr/sbin/nginx -g 'daemon off;'");
+	expect_strv(s->argv, STRV("/usr/sbin/nginx", "-g", "daemon off;"));
+	ck_assert_int_eq(s->type, SVC_SIMPLE);
+	ck_assert_int_eq(s->main, 0);
+	ck_assert_int_eq(s->critical, 1);
+	ck_assert_int_eq(s->disabled, 0);
+	ck_assert_int_eq(s->restart, RESTART_ON_FAILURE);
+	ck_assert_double_eq(s->restart_delay, 0.25);
+	ck_assert_double_eq(s->restart_delay_max, 12.5);
+	ck_assert_int_eq(s->restart_limit, 7);
+	ck_assert_double_eq(s->stable_after, 2.5);
+	expect_strv(s->depends, STRV("db", "init"));
+	ck_assert_str_eq(s->user, "root");
+	ck_assert_str_eq(s->group, "0");
+	ck_assert_int_eq(s->uid, 0);
+	ck_assert_int_eq(s->gid, 0);
+	ck_assert_str_eq(s->workdir, "/srv");
+	ck_assert_int_eq(s->umask, 027);
+	expect_strv(s->env, STRV("A=1", "B=x y"));
+	ck_assert_str_eq(s->env_file, "");
+	ck_assert_ptr_null(s->env_file_vars);
+	ck_assert_int_eq(s->stop_signal, SIGQUIT);
+	ck_assert_double_eq(s->stop_timeout, 1.5);
+
+	s = find(c, "db");
+	ck_assert_int_eq(s->line, 25);
+	expect_strv(s->argv, STRV("db", "--data=/var/lib/db"));
+	ck_assert_int_eq(s->uid, 12345);
+	ck_assert_int_eq(s->gid, 54321);
+	ck_assert_uint_eq(s->ngroups, 0);
+	ck_assert_int_eq(s->stop_signal, SIGTERM);
+	ck_assert_double_eq(s->stop_timeout, 0.1);
+	ck_assert_int_eq(s->restart, RESTART_ALWAYS);
+
+	s = find(c, "init");
+	ck_assert_int_eq(s->type, SVC_ONESHOT);
+	ck_assert_int_eq(s->restart, RESTART_NEVER);
+
+	s = find(c, "app");
+	ck_assert_int_eq(s->main, 1);
+	ck_assert_int_eq(s->line_main, 38);
+	ck_assert_int_eq(s->restart, RESTART_NEVER);
+
+	s = find(c, "plain");
+	ck_assert_int_eq(s->line, 40);
+	expect_strv(s->argv, STRV("x"));
+	ck_assert_int_eq(s->type, SVC_SIMPLE);
+	ck_assert_int_eq(s->restart, RESTART_ALWAYS);
+	ck_assert_int_eq(s->main + s->critical + s->disabled, 0);
+	ck_assert_double_eq(s->restart_delay, 0.5);
+	ck_assert_double_eq(s->restart_delay_max, 30);
+	ck_assert_int_eq(s->restart_limit, 0);
+	ck_assert_double_eq(s->stable_after, 10);
+	expect_strv(s->depends, NOSTRV);
+	ck_assert_str_eq(s->user, "");
+	ck_assert_str_eq(s->group, "");
+	ck_assert_int_eq(s->uid, (uid_t)-1);
+	ck_assert_int_eq(s->gid, (gid_t)-1);
+	ck_assert_uint_eq(s->ngroups, 0);
+	ck_assert_str_eq(s->workdir, "");
+	ck_assert_int_eq(s->umask, 022);
+	expect_strv(s->env, NOSTRV);
+	ck_assert_str_eq(s->env_file, "");
+	ck_assert_int_eq(s->stop_signal, SIGTERM);
+	ck_assert_double_eq(s->stop_timeout, 5);
+	conf_free(c);
+}
+END_TEST
+
+START_TEST(test_global_defaults)
+{
+	struct config *c = expect_ok(load("", NULL));
+
+	ck_assert_double_eq(c->shutdown_timeout, 9);
+	ck_assert_double_eq(c->drain_delay, 0);
+	ck_assert_double_eq(c->straggler_timeout, 2);
+	ck_assert_uint_eq(c->nforward, 2);
+	ck_assert_int_eq(c->forward_signals[0], SIGUSR1);
+	ck_assert_int_eq(c->forward_signals[1], SIGUSR2);
+	ck_assert_uint_eq(c->nsvcs, 0);
+	conf_free(c);
+	c = expect_ok(load("forward-signals = {}\n", NULL));
+	ck_assert_uint_eq(c->nforward, 0);
+	conf_free(c);
+}
+END_TEST
+
+static const struct {
+	const char *body;
+	enum svc_type type;
+	enum restart_policy restart;
+	int stop_signal;
+	double stop_timeout;
+} values[] = {
+	{ "", SVC_SIMPLE, RESTART_ALWAYS, SIGTERM, 5 },
+	{ " type = oneshot\n", SVC_ONESHOT, RESTART_NEVER, SIGTERM, 5 },
+	{ " main = true\n", SVC_SIMPLE, RESTART_NEVER, SIGTERM, 5 },
+	{ " main = true\n type = oneshot\n", SVC_ONESHOT, RESTART_NEVER,
+	  SIGTERM, 5 },
+	{ " type = oneshot\n restart = on-failure\n", SVC_ONESHOT,
+	  RESTART_ON_FAILURE, SIGTERM, 5 },
+	{ " restart = never\n", SVC_SIMPLE, RESTART_NEVER, SIGTERM, 5 },
+	{ " stop-signal = TERM\n", SVC_SIMPLE, RESTART_ALWAYS, SIGTERM, 5 },
+	{ " stop-signal = SIGTERM\n", SVC_SIMPLE, RESTART_ALWAYS, SIGTERM, 5 },
+	{ " stop-signal = 15\n", SVC_SIMPLE, RESTART_ALWAYS, SIGTERM, 5 },
+	{ " stop-signal = \"int\"\n", SVC_SIMPLE, RESTART_ALWAYS, SIGINT, 5 },
+	{ " stop-signal = KILL\n", SVC_SIMPLE, RESTART_ALWAYS, SIGKILL, 5 },
+	{ " stop-timeout = 0.001\n", SVC_SIMPLE, RESTART_ALWAYS, SIGTERM,
+	  0.001 },
+	{ " stop-timeout = \"1e2\"\n", SVC_SIMPLE, RESTART_ALWAYS, SIGTERM,
+	  100 },
+	{ " stop-timeout = 10000000\n", SVC_SIMPLE, RESTART_ALWAYS, SIGTERM,
+	  1e7 },
+};
+
+START_TEST(test_values)
+{
+	char text[256];
+	struct config *c;
+
+	snprintf(text, sizeof(text), WEB("%s"), values[_i].body);
+	c = expect_ok(load(text, NULL));
+	ck_assert_int_eq(c->svcs[0].type, values[_i].type);
+	ck_assert_int_eq(c->svcs[0].restart, values[_i].restart);
+	ck_assert_int_eq(c->svcs[0].stop_signal, values[_i].stop_signal);
+	ck_assert_double_eq_tol(c->svcs[0].stop_timeout,
+				values[_i].stop_timeout, 1e-9);
+	conf_free(c);
+}
+END_TEST
+
+START_TEST(test_expansion)
+{
+	struct config *c;
+
+	/* Check runs each test in its own process: this stays in it. */
+	ck_assert_int_eq(setenv("TEND_UNIT_X", "hello", 1), 0);
+	unsetenv("TEND_UNIT_UNSET");
+	c = expect_ok(load("service web {\n command = \"echo ${TEND_UNIT_X} "
+			   "${TEND_UNIT_UNSET:-dflt}\"\n}\n",
+			   NULL));
+	expect_strv(c->svcs[0].argv, STRV("echo", "hello", "dflt"));
+	conf_free(c);
+}
+END_TEST
+
+START_TEST(test_depends_any_order)
+{
+	struct config *c = expect_ok(load(
+		"service a {\n command = x\n depends = {\"b\", \"c\"}\n}\n"
+		"service b {\n command = x\n depends = {\"c\"}\n}\n"
+		"service c {\n command = x\n}\n",
+		NULL));
+
+	expect_strv(find(c, "a")->depends, STRV("b", "c"));
+	conf_free(c);
+}
+END_TEST
+
+START_TEST(test_extra_main_ok)
+{
+	/* The file's services may be anything but main, and no main. */
+	struct config *c = expect_ok(load(WEB(""), "main"));
+
+	ck_assert_uint_eq(c->nsvcs, 1);
+	conf_free(c);
+}
+END_TEST
+
+/* ---- conf_load_text: every error, with its line ---- */
+
+static const struct {
+	const char *text;
+	const char *extra_main;
+	const char *want[MAXE];
+} bad[] = {
+	/* unknown keys (libconfuse's message) */
+	{ "foo = 1\n", NULL, { "t.conf:1: no such option 'foo'" } },
+	{ WEB(" colour = red\n"), NULL,
+	  { "t.conf:3: no such option 'colour'" } },
+	{ "service web {\n command = \"a\nb\"\n bogus = 1\n}\n", NULL,
+	  { "t.conf:4: no such option 'bogus'" } },
+	{ "service a {\n command = x\n depends = {\n}\n  nope = 2\n}\n", NULL,
+	  { "t.conf:5: no such option 'nope'" } },
+	{ "service a {\n command = x\n}\n\nbogus = 1\n", NULL,
+	  { "t.conf:5: no such option 'bogus'" } },
+	{ "command = x\n", NULL, { "t.conf:1: no such option 'command'" } },
+	/* durations */
+	{ WEB(" stop-timeout = -1\n"), NULL,
+	  { "t.conf:3: stop-timeout: invalid duration '-1' (seconds, > 0, up to 1e+07)" } },
+	{ WEB(" stop-timeout = 0\n"), NULL,
+	  { "t.conf:3: stop-timeout: invalid duration '0' (seconds, > 0, up to 1e+07)" } },
+	{ WEB("\n stop-timeout = 1e8\n"), NULL,
+	  { "t.conf:4: stop-timeout: invalid duration '1e8' (seconds, > 0, up to 1e+07)" } },
+	{ WEB(" restart-delay = abc\n"), NULL,
+	  { "t.conf:3: restart-delay: invalid duration 'abc' (seconds, >= 0, up to 1e+07)" } },
+	{ WEB(" restart-delay-max = -0.5\n"), NULL,
+	  { "t.conf:3: restart-delay-max: invalid duration '-0.5' (seconds, >= 0, up to 1e+07)" } },
+	{ WEB(" stable-after = 10000001\n"), NULL,
+	  { "t.conf:3: stable-after: invalid duration '10000001' (seconds, >= 0, up to 1e+07)" } },
+	{ WEB(" restart-delay = 5\n restart-delay-max = 2\n"), NULL,
+	  { "t.conf:4: restart-delay-max (2) is below restart-delay (5)" } },
+	/* only restart-delay is written: its line */
+	{ WEB(" restart-delay = 40\n"), NULL,
+	  { "t.conf:3: restart-delay-max (30) is below restart-delay (40)" } },
+	{ "shutdown-timeout = 0\n", NULL,
+	  { "t.conf:1: shutdown-timeout: invalid duration '0' (seconds, > 0, up to 1e+07)" } },
+	{ "\nshutdown-timeout = -3\n", NULL,
+	  { "t.conf:2: shutdown-timeout: invalid duration '-3' (seconds, > 0, up to 1e+07)" } },
+	{ "\n\ndrain-delay = -1\n", NULL,
+	  { "t.conf:3: drain-delay: invalid duration '-1' (seconds, >= 0, up to 1e+07)" } },
+	{ "straggler-timeout = 2s\n", NULL,
+	  { "t.conf:1: straggler-timeout: invalid duration '2s' (seconds, >= 0, up to 1e+07)" } },
+	/* bools */
+	{ WEB(" main = maybe\n"), NULL,
+	  { "t.conf:3: main: invalid value 'maybe' (true or false)" } },
+	{ WEB(" critical = 2\n"), NULL,
+	  { "t.conf:3: critical: invalid value '2' (true or false)" } },
+	{ WEB(" disabled = \"\"\n"), NULL,
+	  { "t.conf:3: disabled: invalid value '' (true or false)" } },
+	/* umask, restart-limit, type, restart */
+	{ WEB(" umask = 0800\n"), NULL,
+	  { "t.conf:3: umask: invalid value '0800' (octal, 000 to 777)" } },
+	{ WEB(" umask = 1777\n"), NULL,
+	  { "t.conf:3: umask: invalid value '1777' (octal, 000 to 777)" } },
+	{ WEB(" restart-limit = -1\n"), NULL,
+	  { "t.conf:3: restart-limit: invalid value '-1' (a whole number >= 0)" } },
+	{ WEB(" restart-limit = 1.5\n"), NULL,
+	  { "t.conf:3: restart-limit: invalid value '1.5' (a whole number >= 0)" } },
+	{ WEB(" type = forking\n"), NULL,
+	  { "t.conf:3: type: invalid value 'forking' (simple or oneshot)" } },
+	{ WEB(" restart = sometimes\n"), NULL,
+	  { "t.conf:3: restart: invalid value 'sometimes' (always, on-failure or never)" } },
+	/* signals */
+	{ WEB(" stop-signal = SIGFOO\n"), NULL,
+	  { "t.conf:3: stop-signal: unknown signal 'SIGFOO'" } },
+	{ WEB(" stop-signal = 999\n"), NULL,
+	  { "t.conf:3: stop-signal: unknown signal '999'" } },
+	{ WEB(" stop-signal = STOP\n"), NULL,
+	  { "t.conf:3: stop-signal: STOP cannot stop a service" } },
+	{ WEB(" stop-signal = SIGSTOP\n"), NULL,
+	  { "t.conf:3: stop-signal: STOP cannot stop a service" } },
+	{ "forward-signals = {\"TERM\"}\n", NULL,
+	  { "t.conf:1: forward-signals: TERM is tend's own (shutdown or reload)" } },
+	{ "\nforward-signals = {\"USR1\", \"SIGINT\", \"HUP\"}\n", NULL,
+	  { "t.conf:2: forward-signals: SIGINT is tend's own (shutdown or reload)",
+	    "t.conf:2: forward-signals: HUP is tend's own (shutdown or reload)" } },
+	{ "forward-signals = {\"KILL\", \"CHLD\", \"SEGV\"}\n", NULL,
+	  { "t.conf:1: forward-signals: KILL cannot be forwarded",
+	    "t.conf:1: forward-signals: CHLD cannot be forwarded",
+	    "t.conf:1: forward-signals: SEGV cannot be forwarded" } },
+	{ "forward-signals = {\"NOPE\"}\n", NULL,
+	  { "t.conf:1: forward-signals: unknown signal 'NOPE'" } },
+	/* names */
+	{ "service web {\n command = x\n}\n\nservice \"web\" {\n command = y\n}\n",
+	  NULL,
+	  { "t.conf:5: service 'web' is defined twice (first at t.conf:1)" } },
+	{ "service \"a b\" {\n command = x\n}\n", NULL,
+	  { "t.conf:1: invalid service name 'a b' (1 to 64 of A-Z a-z 0-9 _ . -)" } },
+	{ "\nservice \"a/b\" {\n command = x\n}\n", NULL,
+	  { "t.conf:2: invalid service name 'a/b' (1 to 64 of A-Z a-z 0-9 _ . -)" } },
+	{ "service \"\" {\n command = x\n}\n", NULL,
+	  { "t.conf:1: invalid service name '' (1 to 64 of A-Z a-z 0-9 _ . -)" } },
+	{ "service "
+	  "s1234567890123456789012345678901234567890123456789012345678901234"
+	  " {\n command = x\n}\n",
+	  NULL,
+	  { "t.conf:1: invalid service name "
+	    "'s1234567890123456789012345678901234567890123456789012345678901234'"
+	    " (1 to 64 of A-Z a-z 0-9 _ . -)" } },
+	{ "\nservice tend {\n command = x\n}\n", NULL,
+	  { "t.conf:2: the service name 'tend' is reserved" } },
+	/* a key twice */
+	{ WEB(" type = simple\n type = oneshot\n"), NULL,
+	  { "t.conf:4: 'type' is set twice (first at line 3)" } },
+	{ "drain-delay = 1\n\ndrain-delay = 2\n", NULL,
+	  { "t.conf:3: 'drain-delay' is set twice (first at line 1)" } },
+	/* depends */
+	{ WEB(" depends = {\"db\"}\n"), NULL,
+	  { "t.conf:3: service 'web' depends on 'db', which is not defined" } },
+	{ WEB(" depends = {\"web\"}\n"), NULL,
+	  { "t.conf:3: service 'web' depends on itself" } },
+	{ "service a {\n command = x\n depends = {\"b\"}\n}\n"
+	  "service b {\n command = x\n depends = {\"c\"}\n}\n"
+	  "service c {\n command = x\n depends = {\"a\"}\n}\n",
+	  NULL,
+	  { "t.conf:3: dependency cycle: a -> b -> c -> a" } },
+	{ "service x {\n command = x\n}\n"
+	  "service a {\n command = x\n depends = {\"x\", \"b\"}\n}\n"
+	  "service b {\n command = x\n depends = {\"a\"}\n}\n",
+	  NULL,
+	  { "t.conf:6: dependency cycle: a -> b -> a" } },
+	/* main */
+	{ "service a {\n command = x\n main = true\n}\n"
+	  "service b {\n command = x\n main = true\n}\n",
+	  NULL,
+	  { "t.conf:7: two main services: 'b' and 'a' (t.conf:3)" } },
+	{ WEB(" main = true\n restart = never\n"), NULL,
+	  { "t.conf:4: restart: the main service never restarts (its exit ends tend)" } },
+	{ WEB(" restart = always\n main = yes\n"), NULL,
+	  { "t.conf:3: restart: the main service never restarts (its exit ends tend)" } },
+	{ WEB(" main = true\n disabled = true\n"), NULL,
+	  { "t.conf:4: the main service cannot be disabled" } },
+	{ WEB(" type = oneshot\n restart = always\n"), NULL,
+	  { "t.conf:4: restart: a oneshot cannot restart always (use on-failure)" } },
+	{ "service a {\n command = x\n main = true\n}\n", "main",
+	  { "t.conf:3: service 'a' is main, but the command given after -- is the main service" } },
+	{ "service b {\n command = x\n}\nservice main {\n command = x\n}\n",
+	  "main",
+	  { "t.conf:4: service 'main': that name is the command given after --" } },
+	/* command */
+	{ "service web {\n type = simple\n}\n", NULL,
+	  { "t.conf:1: service 'web' has no command" } },
+	{ "service web {\n command = \"  \"\n}\n", NULL,
+	  { "t.conf:1: service 'web' has no command" } },
+	{ "service web {\n\n command = \"sh -c 'x\"\n}\n", NULL,
+	  { "t.conf:3: command: unterminated single quote" } },
+	{ "service web {\n command = 'a \"b'\n}\n", NULL,
+	  { "t.conf:2: command: unterminated double quote" } },
+	/* env, env-file */
+	{ WEB(" env = {\"A=1\", \"B\"}\n"), NULL,
+	  { "t.conf:3: env: 'B' is not KEY=VALUE (KEY: letters, digits, _)" } },
+	{ WEB(" env = {\n  \"1X=2\"\n }\n"), NULL,
+	  { "t.conf:3: env: '1X=2' is not KEY=VALUE (KEY: letters, digits, _)" } },
+	{ WEB(" env-file = \"/nonexistent-tend-unit/env\"\n"), NULL,
+	  { "t.conf:3: env-file: /nonexistent-tend-unit/env: No such file or directory" } },
+	/* user, group */
+	{ WEB(" user = \"no-such-user-tend\"\n"), NULL,
+	  { "t.conf:3: unknown user 'no-such-user-tend'" } },
+	{ WEB(" group = \"no-such-group-tend\"\n"), NULL,
+	  { "t.conf:3: unknown group 'no-such-group-tend'" } },
+	{ WEB(" user = root\n group = \"no-such-group-tend\"\n"), NULL,
+	  { "t.conf:4: unknown group 'no-such-group-tend'" } },
+	{ WEB(" user = 12x\n"), NULL, { "t.conf:3: invalid uid '12x'" } },
+	/* workdir */
+	{ WEB(" workdir = srv\n"), NULL,
+	  { "t.conf:3: workdir: 'srv' is not an absolute path" } },
+	/* lexical errors, with the line where they open */
+	{ "drain-delay = 1\nservice web {\n command = \"x\n}\n", NULL,
+	  { "t.conf:3: string not closed (missing \")" } },
+	{ "service web {\n command = x\n}\n/* open\n\n", NULL,
+	  { "t.conf:4: comment not closed" } },
+	/* a section left open at the end of the file */
+	{ "service web {\n command = x\n", NULL, { "t.conf:1: *" } },
+	/* several errors: each is reported */
+	{ "service a {\n"			  /* 1 */
+	  " command = x\n"			  /* 2 */
+	  " type = forking\n"			  /* 3 */
+	  " umask = 999\n"			  /* 4 */
+	  "}\n"					  /* 5 */
+	  "service b {\n"			  /* 6 */
+	  " command = x\n"			  /* 7 */
+	  " stop-signal = NOPE\n"		  /* 8 */
+	  " user = no-such-user-tend\n"		  /* 9 */
+	  "}\n"					  /* 10 */
+	  "drain-delay = -1\n",			  /* 11 */
+	  NULL,
+	  { "t.conf:3: type: invalid value 'forking' (simple or oneshot)",
+	    "t.conf:4: umask: invalid value '999' (octal, 000 to 777)",
+	    "t.conf:8: stop-signal: unknown signal 'NOPE'",
+	    "t.conf:9: unknown user 'no-such-user-tend'",
+	    "t.conf:11: drain-delay: invalid duration '-1' (seconds, >= 0, up to 1e+07)" } },
+	{ "service a {\n command = x\n command = y\n}\n"
+	  "service a {\n command = z\n}\n"
+	  "service b {\n command = x\n type = a\n type = b\n}\n",
+	  NULL,
+	  { "t.conf:3: 'command' is set twice (first at line 2)",
+	    "t.conf:5: service 'a' is defined twice (first at t.conf:1)",
+	    "t.conf:11: 'type' is set twice (first at line 10)" } },
+	{ "service a {\n command = x\n depends = {\"n1\"}\n}\n"
+	  "service b {\n command = x\n depends = {\"b\"}\n}\n",
+	  NULL,
+	  { "t.conf:3: service 'a' depends on 'n1', which is not defined",
+	    "t.conf:7: service 'b' depends on itself" } },
+};
+
+START_TEST(test_errors)
+{
+	expect_errors(load(bad[_i].text, bad[_i].extra_main), bad[_i].want);
+}
+END_TEST
+
+/* BIG services, each depending on the next; the last on the first or none. */
+#define BIG 1000
+
+static char *big_chain(int cycle)
+{
+	size_t cap = BIG * 80, len = 0, i;
+	char *text = malloc(cap);
+
+	ck_assert_ptr_nonnull(text);
+	for (i = 0; i < BIG; i++)
+		len += (size_t)snprintf(text + len, cap - len,
+					"service s%zu {\n command = x\n depends = {\"s%zu\"}\n}\n",
+					i, (i + 1) % BIG);
+	if (!cycle) /* the last one: depends = {} */
+		strcpy(strrchr(text, '{'), "{}\n}\n");
+	return text;
+}
+
+START_TEST(test_big)
+{
+	char *text = big_chain(0);
+	struct config *c = expect_ok(load(text, NULL));
+
+	ck_assert_uint_eq(c->nsvcs, BIG);
+	ck_assert_int_eq(c->svcs[BIG - 1].line, 4 * BIG - 3);
+	conf_free(c);
+	free(text);
+	text = big_chain(1);
+	expect_errors(load(text, NULL),
+		      STRV("t.conf:3: dependency cycle: s0 -> s1 -> s2 -> *"));
+	free(text);
+}
+END_TEST
+
+START_TEST(test_nul_byte)
+{
+	static const char text[] = "service web {\n command = x\0\n}\n";
+
+	expect_errors(conf_load_text(NAME, text, sizeof(text) - 1, NULL, &errs),
+		      STRV("t.conf:2: *"));
+}
+END_TEST
+
+START_TEST(test_length)
+{
+	/* Only len bytes count: the bad key after them is not read. */
+	const char *text = WEB("") "bogus = 1\n";
+	struct config *c = expect_ok(
+		conf_load_text(NAME, text, strlen(WEB("")), NULL, &errs));
+
+	ck_assert_uint_eq(c->nsvcs, 1);
+	conf_free(c);
+}
+END_TEST
+
+/* ---- conf_load: files, include-dir, env-file ---- */
+
+static struct config *load_file(const char *text)
+{
+	return conf_load(tmp_put("main.conf", text), NULL, &errs);
+}
+
+#define SVC(name) "service " name " {\n command = x\n}\n"
+
+START_TEST(test_load_file)
+{
+	struct config *c = expect_ok(load_file("# one\n" SVC("a")));
+
+	ck_assert_str_eq(c->path, tmp_path("main.conf"));
+	ck_assert_str_eq(c->svcs[0].file, tmp_path("main.conf"));
+	ck_assert_int_eq(c->svcs[0].line, 2);
+	conf_free(c);
+}
+END_TEST
+
+START_TEST(test_load_missing)
+{
+	const char *path = tmp_path("none.conf");
+
+	expect_errors(conf_load(path, NULL, &errs),
+		      STRV(fmt("%s: No such file or directory", path)));
+}
+END_TEST
+
+START_TEST(test_include_dir)
+{
+	struct config *c;
+
+	tmp_mkdir("conf.d");
+	tmp_put("conf.d/b.conf", SVC("b"));
+	tmp_put("conf.d/a.conf",
+		"# a\nservice a {\n command = x\n depends = {\"b\"}\n}\n");
+	tmp_put("conf.d/c.txt", SVC("c"));
+	tmp_put("conf.d/d.conf.bak", SVC("d"));
+	tmp_put("conf.d/.hidden.conf", SVC("h"));
+	tmp_put("conf.d/conf", SVC("e"));
+	c = expect_ok(load_file("include-dir = \"conf.d\"\n"
+				"service m {\n command = x\n depends = {\"a\"}\n}\n"));
+	ck_assert_str_eq(c->include_dir, tmp_path("conf.d"));
+	/* The main file first, then the *.conf files in name order. */
+	ck_assert_uint_eq(c->nsvcs, 3);
+	ck_assert_str_eq(c->svcs[0].name, "m");
+	ck_assert_str_eq(c->svcs[1].name, "a");
+	ck_assert_str_eq(c->svcs[2].name, "b");
+	ck_assert_str_eq(c->svcs[1].file, tmp_path("conf.d/a.conf"));
+	ck_assert_int_eq(c->svcs[1].line, 2);
+	ck_assert_int_eq(c->svcs[1].line_depends, 4);
+	ck_assert_str_eq(c->svcs[2].file, tmp_path("conf.d/b.conf"));
+	conf_free(c);
+}
+END_TEST
+
+START_TEST(test_include_dir_absolute)
+{
+	struct config *c;
+
+	tmp_mkdir("inc");
+	tmp_put("inc/x.conf", SVC("x"));
+	c = expect_ok(load_file(fmt("include-dir = \"%s\"\n", tmp_path("inc"))));
+	ck_assert_str_eq(c->include_dir, tmp_path("inc"));
+	ck_assert_uint_eq(c->nsvcs, 1);
+	conf_free(c);
+}
+END_TEST
+
+START_TEST(test_include_dir_missing)
+{
+	expect_errors(load_file("\ninclude-dir = nope\n"),
+		      STRV(fmt("%s:2: include-dir '%s': No such file or directory",
+			       tmp_path("main.conf"), tmp_path("nope"))));
+}
+END_TEST
+
+START_TEST(test_include_dir_duplicate)
+{
+	tmp_mkdir("conf.d");
+	tmp_put("conf.d/x.conf", "\n\n" SVC("a"));
+	expect_errors(load_file("include-dir = conf.d\n" SVC("a")),
+		      STRV(fmt("%s:3: service 'a' is defined twice (first at %s:2)",
+			       tmp_path("conf.d/x.conf"),
+			       tmp_path("main.conf"))));
+	/* Between two include-dir files. */
+	tmp_put("conf.d/x.conf", SVC("b"));
+	tmp_put("conf.d/y.conf", "\n" SVC("b"));
+	expect_errors(load_file("include-dir = conf.d\n" SVC("a")),
+		      STRV(fmt("%s:2: service 'b' is defined twice (first at %s:1)",
+			       tmp_path("conf.d/y.conf"),
+			       tmp_path("conf.d/x.conf"))));
+}
+END_TEST
+
+START_TEST(test_include_dir_global_key)
+{
+	tmp_mkdir("conf.d");
+	tmp_put("conf.d/g.conf", SVC("z") "drain-delay = 1\n");
+	tmp_put("conf.d/h.conf", "include-dir = \"/\"\n" SVC("y"));
+	expect_errors(
+		load_file("include-dir = conf.d\n"),
+		STRV(fmt("%s:4: 'drain-delay' is a global key: only services may be defined in an include-dir file",
+			 tmp_path("conf.d/g.conf")),
+		     fmt("%s:1: 'include-dir' is a global key: only services may be defined in an include-dir file",
+			 tmp_path("conf.d/h.conf"))));
+}
+END_TEST
+
+START_TEST(test_include_dir_errors)
+{
+	/* Errors in several files: each with its own file and line. */
+	tmp_mkdir("conf.d");
+	tmp_put("conf.d/1.conf", "service p {\n command = x\n bogus = 1\n}\n");
+	tmp_put("conf.d/2.conf", "service q {\n command = x\n type = bad\n}\n");
+	tmp_put("conf.d/3.conf", "service r {\n include(\"x\")\n command = x\n}\n");
+	expect_errors(load_file("include-dir = conf.d\n" SVC("a")),
+		      STRV(fmt("%s:3: no such option 'bogus'",
+			       tmp_path("conf.d/1.conf")),
+			   fmt("%s:3: type: invalid value 'bad' (simple or oneshot)",
+			       tmp_path("conf.d/2.conf")),
+			   fmt("%s:2: *", tmp_path("conf.d/3.conf"))));
+}
+END_TEST
+
+START_TEST(test_env_file)
+{
+	struct config *c;
+
+	tmp_put("app.env", "# db\nexport A=1\nB='two words'\n");
+	c = expect_ok(load_file("service a {\n command = x\n env-file = app.env\n"
+				" env = {\"C=3\"}\n}\n"));
+	ck_assert_str_eq(c->svcs[0].env_file, tmp_path("app.env"));
+	expect_strv(c->svcs[0].env_file_vars, STRV("A=1", "B=two words"));
+	expect_strv(c->svcs[0].env, STRV("C=3"));
+	conf_free(c);
+}
+END_TEST
+
+START_TEST(test_env_file_in_include_dir)
+{
+	struct config *c;
+
+	/* Relative to the file that names it. */
+	tmp_mkdir("conf.d");
+	tmp_put("conf.d/app.env", "X=1\n");
+	tmp_put("conf.d/a.conf", "service a {\n command = x\n env-file = app.env\n}\n");
+	c = expect_ok(load_file("include-dir = conf.d\n"));
+	ck_assert_str_eq(c->svcs[0].env_file, tmp_path("conf.d/app.env"));
+	expect_strv(c->svcs[0].env_file_vars, STRV("X=1"));
+	conf_free(c);
+}
+END_TEST
+
+START_TEST(test_env_file_bad)
+{
+	tmp_put("app.env", "A=1\n1X=2\n");
+	expect_errors(load_file("service a {\n command = x\n env-file = app.env\n}\n"),
+		      STRV(fmt("%s:3: env-file: %s:2: invalid key '1X'",
+			       tmp_path("main.conf"), tmp_path("app.env"))));
+	tmp_mkdir("dir.env");
+	expect_errors(load_file("service a {\n command = x\n\n env-file = dir.env\n}\n"),
+		      STRV(fmt("%s:4: env-file: %s: *", tmp_path("main.conf"),
+			       tmp_path("dir.env"))));
+}
+END_TEST
+
+/* ---- conf_find ---- */
+
+START_TEST(test_find)
+{
+	struct config *c = expect_ok(load(SVC("a") SVC("b"), NULL));
+
+	ck_assert_ptr_eq(conf_find(c, "a"), &c->svcs[0]);
+	ck_assert_ptr_eq(conf_find(c, "b"), &c->svcs[1]);
+	ck_assert_ptr_null(conf_find(c, "c"));
+	ck_assert_ptr_null(conf_find(c, ""));
+	ck_assert_ptr_null(conf_find(c, "A"));
+	conf_free(c);
+}
+END_TEST
+
+/* ---- conf_change_of, conf_svc_process_differs ---- */
+
+#define RUN " command = \"run --port 80\"\n"
+
+static const struct {
+	const char *old_body, *new_body;
+	const char *new_env; /* app.env's content for the new config */
+	enum conf_change want;
+} changes[] = {
+	{ RUN, RUN, NULL, CONF_UNCHANGED },
+	/* the same values written another way */
+	{ RUN, "# moved\n\n" RUN " restart = always\n umask = 0022\n"
+	       " stop-signal = SIGTERM\n stop-timeout = 5.0\n",
+	  NULL, CONF_UNCHANGED },
+	{ RUN " env-file = app.env\n", RUN " env-file = app.env\n", "A=1\n",
+	  CONF_UNCHANGED },
+	/* keys that apply in place */
+	{ RUN, RUN " restart = never\n", NULL, CONF_INPLACE },
+	{ RUN, RUN " restart-delay = 1\n", NULL, CONF_INPLACE },
+	{ RUN, RUN " restart-delay-max = 60\n", NULL, CONF_INPLACE },
+	{ RUN, RUN " restart-limit = 3\n", NULL, CONF_INPLACE },
+	{ RUN, RUN " stable-after = 1\n", NULL, CONF_INPLACE },
+	{ RUN, RUN " depends = {\"db\"}\n", NULL, CONF_INPLACE },
+	{ RUN, RUN " critical = true\n", NULL, CONF_INPLACE },
+	{ RUN, RUN " stop-signal = INT\n", NULL, CONF_INPLACE },
+	{ RUN, RUN " stop-timeout = 9\n", NULL, CONF_INPLACE },
+	{ RUN, RUN " disabled = true\n", NULL, CONF_INPLACE },
+	/* keys that make another process */
+	{ RUN, " command = \"run --port 81\"\n", NULL, CONF_RESTART },
+	{ RUN, RUN " type = oneshot\n", NULL, CONF_RESTART },
+	{ RUN, RUN " user = root\n", NULL, CONF_RESTART },
+	{ RUN, RUN " group = 0\n", NULL, CONF_RESTART },
+	{ RUN " user = 1000\n", RUN " user = 1001\n", NULL, CONF_RESTART },
+	{ RUN, RUN " workdir = /tmp\n", NULL, CONF_RESTART },
+	{ RUN, RUN " umask = 077\n", NULL, CONF_RESTART },
+	{ RUN, RUN " env = {\"A=1\"}\n", NULL, CONF_RESTART },
+	{ RUN " env = {\"A=1\", \"B=2\"}\n", RUN " env = {\"B=2\", \"A=1\"}\n",
+	  NULL, CONF_RESTART },
+	{ RUN, RUN " env-file = app.env\n", NULL, CONF_RESTART },
+	{ RUN " env-file = app.env\n", RUN " env-file = other.env\n", NULL,
+	  CONF_RESTART },
+	/* the same env-file, another content */
+	{ RUN " env-file = app.env\n", RUN " env-file = app.env\n", "A=2\n",
+	  CONF_RESTART },
+	{ RUN " env-file = app.env\n", RUN " env-file = app.env\n",
+	  "A=1\nB=2\n", CONF_RESTART },
+	/* a process key and an in-place key: the restart covers both */
+	{ RUN, RUN " umask = 077\n restart-limit = 3\n", NULL, CONF_RESTART },
+};
+
+/* Loads a config from main.conf with db and web (web's body given). */
+static struct config *load_web(const char *body, const char *env)
+{
+	tmp_put("app.env", env);
+	tmp_put("other.env", "A=1\n");
+	return expect_ok(load_file(
+		fmt("service db {\n command = db\n}\nservice web {\n%s}\n", body)));
+}
+
+static void load_change(size_t i, struct config **old, struct config **new_)
+{
+	*old = load_web(changes[i].old_body, "A=1\n");
+	*new_ = load_web(changes[i].new_body,
+			 changes[i].new_env ? changes[i].new_env : "A=1\n");
+}
+
+START_TEST(test_change_of)
+{
+	struct config *old, *new_;
+	const struct svc_conf *a, *b;
+
+	load_change((size_t)_i, &old, &new_);
+	a = find(old, "web");
+	b = find(new_, "web");
+	ck_assert_int_eq(conf_change_of(a, b), changes[_i].want);
+	/* the other way round too */
+	ck_assert_int_eq(conf_change_of(b, a), changes[_i].want);
+	conf_free(old);
+	conf_free(new_);
+}
+END_TEST
+
+START_TEST(test_change_of_added_removed)
+{
+	struct config *c = expect_ok(load(SVC("a"), NULL));
+
+	ck_assert_int_eq(conf_change_of(NULL, &c->svcs[0]), CONF_ADDED);
+	ck_assert_int_eq(conf_change_of(&c->svcs[0], NULL), CONF_REMOVED);
+	ck_assert_int_eq(conf_change_of(&c->svcs[0], &c->svcs[0]),
+			 CONF_UNCHANGED);
+	conf_free(c);
+}
+END_TEST
+
+START_TEST(test_process_differs)
+{
+	struct config *old, *new_;
+	int want = changes[_i].want == CONF_RESTART;
+
+	load_change((size_t)_i, &old, &new_);
+	ck_assert_int_eq(conf_svc_process_differs(find(old, "web"),
+						  find(new_, "web")),
+			 want);
+	ck_assert_int_eq(conf_svc_process_differs(find(new_, "web"),
+						  find(old, "web")),
+			 want);
+	conf_free(old);
+	conf_free(new_);
+}
+END_TEST
+
+/* Gives s supplementary groups (what a user listed in /etc/group gets). */
+static void set_groups(struct svc_conf *s, gid_t a, gid_t b)
+{
+	free(s->groups);
+	s->groups = malloc(2 * sizeof(gid_t));
+	ck_assert_ptr_nonnull(s->groups);
+	s->groups[0] = a;
+	s->groups[1] = b;
+	s->ngroups = 2;
+}
+
+START_TEST(test_process_differs_ids)
+{
+	struct config *c = expect_ok(load(SVC("a"), NULL));
+	struct svc_conf *a = &c->svcs[0], *b = conf_svc_dup(a);
+
+	ck_assert_ptr_nonnull(b);
+	ck_assert_int_eq(conf_svc_process_differs(a, b), 0);
+	/* Resolved ids count, not only the names as written. */
+	b->uid = 5;
+	ck_assert_int_eq(conf_svc_process_differs(a, b), 1);
+	b->uid = a->uid;
+	b->gid = 5;
+	ck_assert_int_eq(conf_svc_process_differs(a, b), 1);
+	b->gid = a->gid;
+	set_groups(a, 10, 20);
+	set_groups(b, 10, 20);
+	ck_assert_int_eq(conf_svc_process_differs(a, b), 0);
+	b->groups[1] = 21;
+	ck_assert_int_eq(conf_svc_process_differs(a, b), 1);
+	b->ngroups = 1;
+	ck_assert_int_eq(conf_svc_process_differs(a, b), 1);
+	conf_svc_free(b);
+	free(b);
+	conf_free(c);
+}
+END_TEST
+
+/* ---- conf_svc_dup, conf_svc_free ---- */
+
+START_TEST(test_dup)
+{
+	char text[sizeof(every_key) + 1024];
+	struct config *c;
+	struct svc_conf *d[8];
+	size_t i, n;
+
+	tmp_put("app.env", "A=1\nB=2\n");
+	snprintf(text, sizeof(text),
+		 "%s" "service e {\n command = e\n env-file = \"%s\"\n}\n",
+		 every_key, tmp_path("app.env"));
+	c = expect_ok(load(text, NULL));
+	n = c->nsvcs;
+	ck_assert_uint_le(n, N(d));
+	set_groups(&c->svcs[0], 3, 4);
+	for (i = 0; i < n; i++) {
+		d[i] = conf_svc_dup(&c->svcs[i]);
+		ck_assert_ptr_nonnull(d[i]);
+		ck_assert_str_eq(d[i]->name, c->svcs[i].name);
+		ck_assert_str_eq(d[i]->file, c->svcs[i].file);
+		ck_assert_ptr_ne(d[i]->file, c->svcs[i].file);
+		ck_assert_int_eq(d[i]->line, c->svcs[i].line);
+		ck_assert_int_eq(conf_change_of(&c->svcs[i], d[i]),
+				 CONF_UNCHANGED);
+	}
+	ck_assert_uint_eq(d[0]->ngroups, 2);
+	ck_assert_ptr_ne(d[0]->groups, c->svcs[0].groups);
+	ck_assert_ptr_null(d[1]->env_file_vars);
+	/* The copies own everything: they outlive the config. */
+	conf_free(c);
+	c = expect_ok(load(text, NULL));
+	set_groups(&c->svcs[0], 3, 4);
+	for (i = 0; i < n; i++) {
+		expect_strv(d[i]->argv, (const char *const *)c->svcs[i].argv);
+		expect_strv(d[i]->depends,
+			    (const char *const *)c->svcs[i].depends);
+		expect_strv(d[i]->env, (const char *const *)c->svcs[i].env);
+		ck_assert_str_eq(d[i]->command, c->svcs[i].command);
+		ck_assert_str_eq(d[i]->user, c->svcs[i].user);
+		ck_assert_str_eq(d[i]->group, c->svcs[i].group);
+		ck_assert_str_eq(d[i]->workdir, c->svcs[i].workdir);
+		ck_assert_str_eq(d[i]->env_file, c->svcs[i].env_file);
+		ck_assert_int_eq(conf_change_of(&c->svcs[i], d[i]),
+				 CONF_UNCHANGED);
+		conf_svc_free(d[i]);
+		ck_assert_ptr_null(d[i]->command);
+		free(d[i]);
+	}
+	expect_strv(find(c, "e")->env_file_vars, STRV("A=1", "B=2"));
+	conf_free(c);
+}
+END_TEST
+
+START_TEST(test_free_null)
+{
+	struct svc_conf s;
+
+	conf_free(NULL);
+	memset(&s, 0, sizeof(s));
+	conf_svc_free(&s); /* nothing held */
+	memset(&errs, 0, sizeof(errs));
+	conf_errors_free(&errs);
+	ck_assert_uint_eq(errs.n, 0);
+}
+END_TEST
+
+Suite *unit_suite(void)
+{
+	Suite *s = suite_create("conf");
+	TCase *tc;
+
+	tc = unit_tcase(s, "conf_load_text");
+	tcase_add_test(tc, test_every_key);
+	tcase_add_test(tc, test_global_defaults);
+	tcase_add_loop_test(tc, test_values, 0, N(values));
+	tcase_add_test(tc, test_expansion);
+	tcase_add_test(tc, test_depends_any_order);
+	tcase_add_test(tc, test_extra_main_ok);
+	tcase_add_loop_test(tc, test_errors, 0, N(bad));
+	tcase_add_test(tc, test_big);
+	tcase_add_test(tc, test_nul_byte);
+	tcase_add_test(tc, test_length);
+	tc = unit_tcase_tmpdir(s, "conf_load");
+	tcase_add_test(tc, test_load_file);
+	tcase_add_test(tc, test_load_missing);
+	tcase_add_test(tc, test_include_dir);
+	tcase_add_test(tc, test_include_dir_absolute);
+	tcase_add_test(tc, test_include_dir_missing);
+	tcase_add_test(tc, test_include_dir_duplicate);
+	tcase_add_test(tc, test_include_dir_global_key);
+	tcase_add_test(tc, test_include_dir_errors);
+	tcase_add_test(tc, test_env_file);
+	tcase_add_test(tc, test_env_file_in_include_dir);
+	tcase_add_test(tc, test_env_file_bad);
+	tc = unit_tcase(s, "conf_find");
+	tcase_add_test(tc, test_find);
+	tc = unit_tcase_tmpdir(s, "conf_change_of");
+	tcase_add_loop_test(tc, test_change_of, 0, N(changes));
+	tcase_add_test(tc, test_change_of_added_removed);
+	tc = unit_tcase_tmpdir(s, "conf_svc_process_differs");
+	tcase_add_loop_test(tc, test_process_differs, 0, N(changes));
+	tcase_add_test(tc, test_process_differs_ids);
+	tc = unit_tcase_tmpdir(s, "conf_svc_dup");
+	tcase_add_test(tc, test_dup);
+	tc = unit_tcase(s, "conf_free");
+	tcase_add_test(tc, test_free_null);
+	return s;
+}
