@@ -521,7 +521,7 @@ static int load_one(const char *path, int top, struct config *c,
 		    struct conf_errors *errs)
 {
 	struct source src;
-	size_t len;
+	size_t len = 0;
 	char *text = read_file(path, &len, errs);
 	char *dir = dir_of(path);
 	int rc;

@@ -3,6 +3,7 @@
  * difference: removed services stop and leave, new ones start, changed
  * ones restart, the rest keep running untouched (SPEC §3, §5).
  */
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -142,6 +143,7 @@ void sup_reload(struct sup *sup)
 	}
 	take_globals(sup->cfg, c);
 	conf_free(c);
+	malloc_trim(0); /* see main.c */
 	log_info("reloaded %s: %u added, %u removed, %u restarted, %u unchanged",
 		  sup->cfg->path, added, removed, restarted, unchanged);
 }

@@ -1,0 +1,55 @@
+# shellcheck shell=bash
+# Sourced by bench/supervisors.sh and scripts/bench.
+
+# bench_die MSG: the measurement cannot be made; exit non-zero, loudly.
+bench_die() {
+	echo "bench: FAILED: $*" >&2
+	exit 1
+}
+
+# bench_note MSG: progress, on stderr (stdout is the report).
+bench_note() {
+	echo "bench: $*" >&2
+}
+
+# bench_need CMD...: every CMD is on PATH, else fail.
+bench_need() {
+	local c
+	for c in "$@"; do
+		command -v "$c" >/dev/null 2>&1 || bench_die "$c not found (see bench/README.md)"
+	done
+}
+
+# bench_machine: Markdown lines describing this machine.
+bench_machine() {
+	local cpu debian kernel
+	cpu=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
+	debian=$(cat /etc/debian_version 2>/dev/null || echo "not Debian")
+	kernel=$(uname -srm)
+	echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+	echo "- CPU: ${cpu:-unknown} ($(nproc) online CPUs as seen by nproc)"
+	echo "- kernel: $kernel"
+	echo "- Debian: $debian"
+	echo "- memory: $(awk '/^MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)"
+}
+
+# bench_buildtype BUILD_DIR: meson's buildtype of that build.
+bench_buildtype() {
+	python3 - "$1" <<'PY'
+import json, sys
+for o in json.load(open(sys.argv[1] + "/meson-info/intro-buildoptions.json")):
+    if o["name"] == "buildtype":
+        print(o["value"])
+PY
+}
+
+# bench_build DIR [MESON_OPTION...]: builds tend there (meson's default
+# buildtype unless an option says otherwise) when needed.
+bench_build() {
+	local dir=$1
+	shift
+	if [ ! -f "$dir/build.ninja" ]; then
+		meson setup "$dir" "$@" >/dev/null || bench_die "meson setup $dir"
+	fi
+	ninja -C "$dir" tend >/dev/null || bench_die "ninja -C $dir tend"
+}
