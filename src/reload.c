@@ -23,6 +23,18 @@ static struct svc *cmdline_svc(const struct sup *sup)
 	return NULL;
 }
 
+/* A service a reload removed that has not left the table yet. */
+static struct svc *find_removed(const struct sup *sup, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sup->nsvcs; i++)
+		if (sup->svcs[i]->removed &&
+		    strcmp(sup->svcs[i]->conf->name, name) == 0)
+			return sup->svcs[i];
+	return NULL;
+}
+
 /* The command line's main starts after every enabled service of the file. */
 static void update_cmdline_depends(struct sup *sup, const struct config *c)
 {
@@ -67,7 +79,8 @@ void sup_reload(struct sup *sup)
 	struct conf_errors errs;
 	struct config *c;
 	size_t i;
-	unsigned added = 0, removed = 0, restarted = 0, unchanged = 0;
+	unsigned added = 0, removed = 0, restarted = 0, inplace = 0,
+		 unchanged = 0;
 
 	if (sup->phase != SD_NONE) {
 		log_warnx("reload ignored: tend is shutting down");
@@ -105,6 +118,22 @@ void sup_reload(struct sup *sup)
 		}
 		*n = c->svcs[i];
 		memset(&c->svcs[i], 0, sizeof(c->svcs[i]));
+		if (s == NULL && (s = find_removed(sup, n->name)) != NULL) {
+			/*
+			 * Removed by an earlier reload and still stopping: the
+			 * same entry starts again once its process is gone, so
+			 * two never run at once.
+			 */
+			log_info("reload: service %s added back", n->name);
+			added++;
+			s->removed = 0;
+			conf_svc_free(s->conf);
+			free(s->conf);
+			s->conf = n;
+			if (!n->disabled)
+				svc_event(s, FE_START);
+			continue;
+		}
 		if (s == NULL) {
 			log_info("reload: service %s added", n->name);
 			added++;
@@ -133,7 +162,7 @@ void sup_reload(struct sup *sup)
 						s->state == ST_BACKOFF))
 				svc_event(s, FE_START); /* a changed oneshot runs again */
 		} else {
-			unchanged++;
+			inplace++;
 			log_info("reload: service %s: new settings apply in place", n->name);
 		}
 		if (n->disabled && !was_disabled)
@@ -144,6 +173,6 @@ void sup_reload(struct sup *sup)
 	take_globals(sup->cfg, c);
 	conf_free(c);
 	malloc_trim(0); /* see main.c */
-	log_info("reloaded %s: %u added, %u removed, %u restarted, %u unchanged",
-		  sup->cfg->path, added, removed, restarted, unchanged);
+	log_info("reloaded %s: %u added, %u removed, %u restarted, %u changed in place, %u unchanged",
+		  sup->cfg->path, added, removed, restarted, inplace, unchanged);
 }

@@ -13,6 +13,19 @@
  *   testchild straggler FILE [--ignore-term]
  *   testchild closefds CMD [ARG...]
  *   testchild fds
+ *   testchild stamp FILE [--run MS] [--exit CODE] [--die SIG]
+ *                        [--term-delay MS] [--term-exit CODE]
+ *                        [--ignore-term] [--tag WORD]
+ *
+ * `stamp` writes timestamped lines (wall clock, ms since the epoch, like
+ * bash's EPOCHREALTIME, so the tests compare them with their own clock):
+ * "start PID MS" at once; "TERM PID MS" when it gets SIGTERM (and, unless
+ * --ignore-term, "exit PID MS CODE" after --term-delay MS, then it exits
+ * with --term-exit CODE, default 0); with --run MS (or --exit/--die alone:
+ * at once) "exit PID MS CODE" and exit CODE (default 0), or with --die SIG
+ * "die PID MS SIG" and death by SIG. Without --run, --exit and --die it runs
+ * until a signal ends it. --tag WORD is ignored: it only marks the command
+ * line. PID is the pid in the process's own namespace.
  *
  * Record files are opened, written with a single write(2) in O_APPEND mode
  * and closed for each line, so that concurrent writers never interleave
@@ -34,6 +47,7 @@
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define PROG "testchild"
@@ -63,7 +77,9 @@ usage(void)
 	    "       " PROG " tree FILE1 FILE2 [SIG=CODE]...\n"
 	    "       " PROG " straggler FILE [--ignore-term]\n"
 	    "       " PROG " closefds CMD [ARG...]\n"
-	    "       " PROG " fds\n");
+	    "       " PROG " fds\n"
+	    "       " PROG " stamp FILE [--run MS] [--exit CODE] [--die SIG]\n"
+	    "                 [--term-delay MS] [--term-exit CODE] [--ignore-term] [--tag WORD]\n");
 	exit(2);
 }
 
@@ -570,6 +586,183 @@ cmd_fds(int argc, char **argv)
 	exit(0);
 }
 
+/* What `stamp` does on SIGTERM; set before its handler is installed. */
+static struct {
+	const char *path;
+	int ignore_term;
+	long term_delay_ms;
+	int term_exit;
+} stamp_opt;
+
+/* Wall clock in ms. clock_gettime is async-signal-safe. */
+static long long
+wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Appends the decimal form of v to buf at *n. Async-signal-safe. */
+static void
+put_num(char *buf, size_t *n, long long v)
+{
+	char tmp[24];
+	size_t k = 0;
+
+	if (v < 0) {
+		buf[(*n)++] = '-';
+		v = -v;
+	}
+	do
+		tmp[k++] = (char)('0' + v % 10);
+	while ((v /= 10) > 0);
+	while (k > 0)
+		buf[(*n)++] = tmp[--k];
+}
+
+/* Appends "WHAT PID MS[ EXTRA]\n" to the stamp file. Async-signal-safe. */
+static void
+stamp_line(const char *what, const char *extra, long long extra_num,
+	   int with_num)
+{
+	char line[128];
+	size_t n = 0;
+
+	for (const char *p = what; *p != '\0'; p++)
+		line[n++] = *p;
+	line[n++] = ' ';
+	put_num(line, &n, (long long)getpid());
+	line[n++] = ' ';
+	put_num(line, &n, wall_ms());
+	if (extra != NULL) {
+		line[n++] = ' ';
+		for (const char *p = extra; *p != '\0' && n < sizeof(line) - 2; p++)
+			line[n++] = *p;
+	} else if (with_num) {
+		line[n++] = ' ';
+		put_num(line, &n, extra_num);
+	}
+	line[n++] = '\n';
+	append_line(stamp_opt.path, line, n);
+}
+
+/* Sleeps ms milliseconds of the monotonic clock, whatever interrupts it. */
+static void
+sleep_ms(long ms)
+{
+	struct timespec until;
+
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += ms / 1000;
+	until.tv_nsec += (ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, NULL) != 0)
+		;
+}
+
+static void
+stamp_term(int sig)
+{
+	(void)sig;
+	stamp_line("TERM", NULL, 0, 0);
+	if (stamp_opt.ignore_term)
+		return;
+	if (stamp_opt.term_delay_ms > 0)
+		sleep_ms(stamp_opt.term_delay_ms);
+	stamp_line("exit", NULL, stamp_opt.term_exit, 1);
+	_exit(stamp_opt.term_exit);
+}
+
+static int
+cmd_stamp(int argc, char **argv)
+{
+	struct sigaction sa;
+	long run_ms = -1;
+	int code = 0, die_sig = 0, ends = 0;
+
+	if (argc < 1)
+		usage();
+	stamp_opt.path = argv[0];
+	for (int i = 1; i < argc; i++) {
+		const char *o = argv[i];
+
+		if (strcmp(o, "--ignore-term") == 0) {
+			stamp_opt.ignore_term = 1;
+			continue;
+		}
+		if (i + 1 >= argc)
+			usage();
+		if (strcmp(o, "--run") == 0) {
+			run_ms = parse_int(argv[++i], 0, INT_MAX, "run time");
+		} else if (strcmp(o, "--exit") == 0) {
+			code = parse_int(argv[++i], 0, 255, "exit code");
+			ends = 1;
+		} else if (strcmp(o, "--die") == 0) {
+			die_sig = parse_signal(argv[++i]);
+			if (die_sig < 0)
+				die_msg("bad signal: '%s'", argv[i]);
+			ends = 1;
+		} else if (strcmp(o, "--term-delay") == 0) {
+			stamp_opt.term_delay_ms =
+			    parse_int(argv[++i], 0, INT_MAX, "term delay");
+		} else if (strcmp(o, "--term-exit") == 0) {
+			stamp_opt.term_exit = parse_int(argv[++i], 0, 255, "exit code");
+		} else if (strcmp(o, "--tag") == 0) {
+			i++;
+		} else {
+			usage();
+		}
+	}
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = stamp_term;
+	sigfillset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	if (sigaction(SIGTERM, &sa, NULL) < 0)
+		die_msg("sigaction: %s", strerror(errno));
+	stamp_line("start", NULL, 0, 0);
+	if (run_ms < 0 && !ends)
+		wait_forever();
+	if (run_ms > 0)
+		sleep_ms(run_ms);
+	if (die_sig > 0) {
+		char name[16];
+		sigset_t set;
+
+		snprintf(name, sizeof(name), "%s", sig_names[die_sig]);
+		/* No TERM line may come after the die line. */
+		sigemptyset(&set);
+		sigaddset(&set, SIGTERM);
+		sigprocmask(SIG_BLOCK, &set, NULL);
+		stamp_line("die", name, 0, 0);
+		signal(die_sig, SIG_DFL);
+		sigemptyset(&set);
+		sigaddset(&set, die_sig);
+		sigprocmask(SIG_UNBLOCK, &set, NULL);
+		raise(die_sig);
+		die_msg("signal %s did not kill me", name);
+	}
+	{
+		sigset_t set;
+
+		sigemptyset(&set);
+		sigaddset(&set, SIGTERM);
+		sigprocmask(SIG_BLOCK, &set, NULL);
+	}
+	stamp_line("exit", NULL, code, 1);
+	/*
+	 * _exit: under LeakSanitizer, exit() stops the world with ptrace, and
+	 * the SIGCONT tend sends with a stop signal cancels the SIGSTOP of that
+	 * attach: the process would then hang until SIGKILL.
+	 */
+	_exit(code);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -581,7 +774,7 @@ main(int argc, char **argv)
 		{ "die", cmd_die },             { "sleep", cmd_sleep },
 		{ "orphans", cmd_orphans },     { "tree", cmd_tree },
 		{ "straggler", cmd_straggler }, { "closefds", cmd_closefds },
-		{ "fds", cmd_fds },
+		{ "fds", cmd_fds },             { "stamp", cmd_stamp },
 	};
 
 	if (argc < 2)

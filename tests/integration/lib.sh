@@ -375,6 +375,95 @@ no_zombies_under() {
 	[ -z "${2-}" ] || ((NDESC == $2))
 }
 
+# ------------------------------------------------------------ config mode
+
+# write_conf FILE: writes stdin to FILE through a rename, so that a reload
+# never reads half a file.
+write_conf() {
+	cat >"$1.new" && mv -f "$1.new" "$1" || fail "cannot write $1"
+}
+
+# Lines of `testchild stamp`: "start PID MS", "TERM PID MS",
+# "exit PID MS CODE", "die PID MS SIG" (MS: wall clock, as NOW_MS).
+
+# stamp_get FILE KIND [NTH]: sets STAMP_PID, STAMP_MS and STAMP_ARG from the
+# NTH (default 1; -1: the last) line of KIND; returns 1 when there is none.
+stamp_get() {
+	local want=${3:-1} n=0 k p ms arg found=1
+	[ -f "$1" ] || return 1
+	while read -r k p ms arg; do
+		[ "$k" = "$2" ] || continue
+		n=$((n + 1))
+		if ((want == -1 || n == want)); then
+			STAMP_PID=$p
+			STAMP_MS=$ms
+			STAMP_ARG=$arg
+			found=0
+			((want == -1)) || break
+		fi
+	done <"$1"
+	return $found
+}
+
+# stamp_count FILE KIND: sets STAMP_N to the number of KIND lines.
+stamp_count() {
+	local k rest
+	STAMP_N=0
+	[ -f "$1" ] || return 0
+	while read -r k rest; do
+		[ "$k" = "$2" ] && STAMP_N=$((STAMP_N + 1))
+	done <"$1"
+	return 0
+}
+
+# has_stamps FILE KIND N: at least N lines of KIND.
+has_stamps() {
+	stamp_count "$1" "$2"
+	((STAMP_N >= $3))
+}
+
+# wait_stamps FILE KIND N TIMEOUT: waits for N lines of KIND.
+wait_stamps() {
+	WAIT_WHY="$3 '$2' line(s) in ${1#"$T"/}" wait_for "$4" has_stamps "$1" "$2" "$3"
+}
+
+# stamp_at FILE KIND [NTH]: stamp_get, failing the test when the line is
+# missing.
+stamp_at() {
+	stamp_get "$@" || fail "no '$2' line${3:+ #$3} in ${1#"$T"/}"
+}
+
+# holds MS WHAT CMD [ARG...]: CMD keeps succeeding for MS milliseconds
+# (polled); fails the test with WHAT otherwise. For what must *not* happen
+# (a restart, a start), whose absence takes a while to show.
+holds() {
+	local ms=$1 what=$2 end
+	shift 2
+	now_ms
+	end=$((NOW_MS + ms))
+	while :; do
+		"$@" || fail "$what"
+		now_ms
+		((NOW_MS >= end)) && return 0
+		_nap
+	done
+}
+
+# svc_pid NSPID: sets SVC_PID to the host pid of the process that tend's
+# namespace sees as NSPID (tend as PID 1), or to NSPID itself (subreaper:
+# one namespace). Fails the test when there is no such process.
+svc_pid() {
+	if [ -n "${NS_PID-}" ]; then
+		SVC_PID=$(host_pid "$1") ||
+			fail "no process with namespace pid $1 under tend"
+	else
+		SVC_PID=$1
+	fi
+}
+
+# log_has TEXT: tend's stderr (of the last run) holds TEXT.
+log_has() { grep -qF -- "$1" "$ERR"; }
+
 # ---------------------------------------------------------------- cleanup
 
 # Sets MINE to the processes whose command line names a file of this test's
