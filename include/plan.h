@@ -42,8 +42,13 @@ size_t plan_stop_levels(const struct plan_node *nodes, size_t n, int *level);
 double plan_worst_case(const struct plan_node *nodes, size_t n, double drain,
 		       double straggler);
 
-/* 1 when node i may stop now: no node that depends on it is in running[]. */
-int plan_may_stop(const struct plan_node *nodes, size_t n, size_t i,
-		  const int *running);
+/*
+ * The shutdown's rule for every node at once, in O(nodes + edges):
+ * held[i] = 1 when a node in running[] depends on i (i must wait),
+ * else 0. The running shutdown stops exactly the running nodes not held;
+ * plan_stop_levels is the same rule played out from the start.
+ */
+void plan_held(const struct plan_node *nodes, size_t n, const int *running,
+	       int *held);
 
 #endif

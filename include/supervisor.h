@@ -8,6 +8,7 @@
 #include "conf.h"
 
 struct svc;
+struct plan_node;
 
 enum sd_phase {
 	SD_NONE,       /* running */
@@ -31,6 +32,9 @@ struct sup {
 			     or of "every service ended"; -1: none */
 	int ended_on_own; /* some service ended for good by itself */
 	int finished;	  /* the loop is told to stop */
+	struct plan_node *nodes; /* the dependency graph of svcs (see graph()) */
+	size_t nnodes;
+	int graph_dirty;
 	ev_timer drain_timer, deadline_timer, phase_timer;
 };
 

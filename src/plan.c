@@ -132,17 +132,15 @@ double plan_worst_case(const struct plan_node *nodes, size_t n, double drain,
 	return drain + worst + straggler;
 }
 
-int plan_may_stop(const struct plan_node *nodes, size_t n, size_t i,
-		  const int *running)
+void plan_held(const struct plan_node *nodes, size_t n, const int *running,
+	       int *held)
 {
-	size_t j, d;
+	size_t i, d;
 
-	for (j = 0; j < n; j++) {
-		if (j == i || !running[j])
-			continue;
-		for (d = 0; d < nodes[j].ndeps; d++)
-			if (nodes[j].deps[d] == i)
-				return 0;
-	}
-	return 1;
+	for (i = 0; i < n; i++)
+		held[i] = 0;
+	for (i = 0; i < n; i++)
+		if (running[i])
+			for (d = 0; d < nodes[i].ndeps; d++)
+				held[nodes[i].deps[d]] = 1;
 }

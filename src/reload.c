@@ -170,6 +170,7 @@ void sup_reload(struct sup *sup)
 		else if (!n->disabled && was_disabled)
 			svc_event(s, FE_START);
 	}
+	sup->graph_dirty = 1; /* depends may have changed */
 	take_globals(sup->cfg, c);
 	conf_free(c);
 	malloc_trim(0); /* see main.c */

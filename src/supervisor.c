@@ -12,6 +12,7 @@
 #include "exitcode.h"
 #include "log.h"
 #include "loop.h"
+#include "plan.h"
 #include "reaper.h"
 #include "signames.h"
 #include "stragglers.h"
@@ -44,6 +45,7 @@ static void drop_removed(struct sup *sup)
 		    s->state != ST_STOPPING) {
 			log_info("service %s: removed", s->conf->name);
 			svc_free(s);
+			sup->graph_dirty = 1;
 			continue;
 		}
 		sup->svcs[j++] = s;
@@ -202,40 +204,79 @@ void sup_shutdown(struct sup *sup, const char *why)
 	}
 }
 
-/* 1 when a service with a process depends on s (so s must wait). */
-static int has_running_dependent(const struct sup *sup, const struct svc *s)
+/*
+ * The dependency graph of the table as plan nodes, rebuilt when the table
+ * changed (a service added, dropped, or reloaded).
+ */
+static int graph(struct sup *sup)
 {
-	size_t i;
-	char **d;
+	size_t i, n = sup->nsvcs;
 
-	for (i = 0; i < sup->nsvcs; i++) {
-		const struct svc *t = sup->svcs[i];
+	if (!sup->graph_dirty && sup->nnodes == n)
+		return 0;
+	for (i = 0; i < sup->nnodes; i++)
+		free((void *)sup->nodes[i].deps);
+	free(sup->nodes);
+	sup->nodes = calloc(n ? n : 1, sizeof(*sup->nodes));
+	sup->nnodes = 0;
+	if (sup->nodes == NULL)
+		return -1;
+	for (i = 0; i < n; i++) {
+		const struct svc *s = sup->svcs[i];
+		size_t *deps = calloc(strv_len(s->conf->depends) + 1, sizeof(*deps));
+		char **d;
 
-		if (t == s || !svc_has_process(t))
-			continue;
-		for (d = t->conf->depends; *d != NULL; d++)
-			if (strcmp(*d, s->conf->name) == 0)
-				return 1;
+		sup->nodes[i].deps = deps;
+		sup->nnodes = i + 1;
+		if (deps == NULL)
+			return -1;
+		for (d = s->conf->depends; *d != NULL; d++) {
+			const struct svc *t = sup_find(sup, *d);
+			size_t k;
+
+			for (k = 0; t != NULL && k < n; k++)
+				if (sup->svcs[k] == t)
+					deps[sup->nodes[i].ndeps++] = k;
+		}
 	}
+	sup->graph_dirty = 0;
 	return 0;
 }
 
-/* SD_STOPPING: stop each service whose dependents are all gone. */
+/*
+ * SD_STOPPING: stop each service that nothing running depends on any more
+ * (plan_held: the rule --check prints as the stop order).
+ */
 static void shutdown_step(struct sup *sup)
 {
-	size_t i;
+	size_t i, n = sup->nsvcs;
+	int *running = calloc(n ? n : 1, sizeof(int));
+	int *held = calloc(n ? n : 1, sizeof(int));
 	int left = 0;
 
-	for (i = 0; i < sup->nsvcs; i++) {
+	if (running == NULL || held == NULL || graph(sup) < 0) {
+		/* Out of memory: stop everything at once rather than nothing. */
+		log_warnx("out of memory: stopping every service at once");
+		free(running);
+		free(held);
+		running = held = NULL;
+	} else {
+		for (i = 0; i < n; i++)
+			running[i] = svc_has_process(sup->svcs[i]);
+		plan_held(sup->nodes, n, running, held);
+	}
+	for (i = 0; i < n; i++) {
 		struct svc *s = sup->svcs[i];
 
 		if (s->state == ST_WAITING || s->state == ST_BACKOFF ||
 		    ((s->state == ST_STARTING || s->state == ST_RUNNING) &&
-		     !has_running_dependent(sup, s)))
+		     (held == NULL || !held[i])))
 			svc_event(s, FE_STOP);
 		if (svc_has_process(s))
 			left++;
 	}
+	free(running);
+	free(held);
 	if (left > 0)
 		return;
 	if (!reaper_has_children())
@@ -490,6 +531,7 @@ struct svc *sup_add(struct sup *sup, struct svc_conf *c)
 	s->want_up = !c->disabled;
 	s->state = c->disabled ? ST_STOPPED : ST_WAITING;
 	sup->svcs[sup->nsvcs++] = s;
+	sup->graph_dirty = 1;
 	return s;
 }
 
@@ -548,6 +590,9 @@ int sup_run(const struct args *a, struct config *cfg)
 		ev_run(sup.loop, 0);
 
 	code = sup.exit_code;
+	for (i = 0; i < sup.nnodes; i++)
+		free((void *)sup.nodes[i].deps);
+	free(sup.nodes);
 	for (i = 0; i < sup.nsvcs; i++)
 		svc_free(sup.svcs[i]);
 	free(sup.svcs);

@@ -286,32 +286,85 @@ START_TEST(test_worst_case_big)
 }
 END_TEST
 
-START_TEST(test_may_stop)
+/* held[] for the graph g with running[]: asserted against want[]. */
+static void expect_held(const struct graph *g, const int *running,
+			const int *want)
+{
+	int held[8];
+	size_t i;
+
+	plan_held(g->nodes, g->n, running, held);
+	for (i = 0; i < g->n; i++)
+		ck_assert_msg(held[i] == want[i], "node %zu: held %d, want %d",
+			      i, held[i], want[i]);
+}
+
+START_TEST(test_held)
 {
 	struct graph g;
 
 	/* chain: 0 needs 1 needs 2 */
 	graph_build(&g, (const char *[]){ "1", "2", "", NULL }, NULL);
-	ck_assert_int_eq(plan_may_stop(g.nodes, g.n, 0, (int[]){ 1, 1, 1 }), 1);
-	ck_assert_int_eq(plan_may_stop(g.nodes, g.n, 1, (int[]){ 1, 1, 1 }), 0);
-	ck_assert_int_eq(plan_may_stop(g.nodes, g.n, 2, (int[]){ 1, 1, 1 }), 0);
-	ck_assert_int_eq(plan_may_stop(g.nodes, g.n, 1, (int[]){ 0, 1, 1 }), 1);
-	ck_assert_int_eq(plan_may_stop(g.nodes, g.n, 2, (int[]){ 0, 1, 1 }), 0);
-	ck_assert_int_eq(plan_may_stop(g.nodes, g.n, 2, (int[]){ 0, 0, 1 }), 1);
+	expect_held(&g, (int[]){ 1, 1, 1 }, (int[]){ 0, 1, 1 });
+	expect_held(&g, (int[]){ 0, 1, 1 }, (int[]){ 0, 0, 1 });
+	expect_held(&g, (int[]){ 0, 0, 1 }, (int[]){ 0, 0, 0 });
 	/* whether the node itself runs does not matter */
-	ck_assert_int_eq(plan_may_stop(g.nodes, g.n, 1, (int[]){ 0, 0, 0 }), 1);
+	expect_held(&g, (int[]){ 1, 0, 0 }, (int[]){ 0, 1, 0 });
 
 	/* diamond: 3 waits for both 1 and 2 */
 	graph_build(&g, (const char *[]){ "1 2", "3", "3", "", NULL }, NULL);
-	ck_assert_int_eq(plan_may_stop(g.nodes, g.n, 3, (int[]){ 0, 1, 0, 1 }), 0);
-	ck_assert_int_eq(plan_may_stop(g.nodes, g.n, 3, (int[]){ 0, 0, 1, 1 }), 0);
-	ck_assert_int_eq(plan_may_stop(g.nodes, g.n, 3, (int[]){ 0, 0, 0, 1 }), 1);
-	ck_assert_int_eq(plan_may_stop(g.nodes, g.n, 1, (int[]){ 0, 1, 1, 1 }), 1);
+	expect_held(&g, (int[]){ 0, 1, 0, 1 }, (int[]){ 0, 0, 0, 1 });
+	expect_held(&g, (int[]){ 0, 0, 1, 1 }, (int[]){ 0, 0, 0, 1 });
+	expect_held(&g, (int[]){ 0, 0, 0, 1 }, (int[]){ 0, 0, 0, 0 });
+	expect_held(&g, (int[]){ 1, 1, 1, 1 }, (int[]){ 0, 1, 1, 1 });
 
-	/* independent nodes: always */
+	/* independent nodes: never held */
 	graph_build(&g, (const char *[]){ "", "", NULL }, NULL);
-	ck_assert_int_eq(plan_may_stop(g.nodes, g.n, 0, (int[]){ 1, 1 }), 1);
-	ck_assert_int_eq(plan_may_stop(g.nodes, g.n, 1, (int[]){ 1, 1 }), 1);
+	expect_held(&g, (int[]){ 1, 1 }, (int[]){ 0, 0 });
+}
+END_TEST
+
+/*
+ * The shutdown that runs (plan_held, round after round: what is not held
+ * stops) stops each node in the round plan_stop_levels (what --check
+ * prints) gives it, when every stop takes one round.
+ */
+START_TEST(test_held_plays_stop_levels)
+{
+	static const char *const graphs[][7] = {
+		{ "1", "2", "", NULL },
+		{ "1 2", "3", "3", "", NULL },
+		{ "", "0", "0 1", "2", "", "4 0", NULL },
+		{ "3", "3", "", "", "0 1 2", "4", NULL },
+	};
+	size_t k;
+
+	for (k = 0; k < N(graphs); k++) {
+		struct graph g;
+		int level[8], running[8], held[8], round[8];
+		size_t i, r, left;
+
+		graph_build(&g, graphs[k], NULL);
+		plan_stop_levels(g.nodes, g.n, level);
+		for (i = 0; i < g.n; i++)
+			running[i] = 1;
+		for (r = 0, left = g.n; left > 0; r++) {
+			ck_assert_uint_lt(r, g.n + 1);
+			plan_held(g.nodes, g.n, running, held);
+			for (i = 0; i < g.n; i++)
+				if (running[i] && !held[i])
+					round[i] = (int)r;
+			for (i = 0; i < g.n; i++)
+				if (running[i] && !held[i]) {
+					running[i] = 0;
+					left--;
+				}
+		}
+		for (i = 0; i < g.n; i++)
+			ck_assert_msg(round[i] == level[i],
+				      "graph %zu node %zu: stops in round %d, level %d",
+				      k, i, round[i], level[i]);
+	}
 }
 END_TEST
 
@@ -332,7 +385,8 @@ Suite *unit_suite(void)
 	tc = unit_tcase(s, "plan_worst_case");
 	tcase_add_loop_test(tc, test_worst_case, 0, N(worst));
 	tcase_add_test(tc, test_worst_case_big);
-	tc = unit_tcase(s, "plan_may_stop");
-	tcase_add_test(tc, test_may_stop);
+	tc = unit_tcase(s, "plan_held");
+	tcase_add_test(tc, test_held);
+	tcase_add_test(tc, test_held_plays_stop_levels);
 	return s;
 }
