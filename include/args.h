@@ -22,6 +22,7 @@ struct args {
 	int nremap;
 	const char *config; /* -c: NULL when not given */
 	int check;	    /* --check */
+	const char *socket; /* -S: NULL when not given */
 	char *const *cmd; /* the command and its arguments, inside argv */
 	int ncmd;	  /* 0: none (config mode, or a usage error: main decides) */
 };

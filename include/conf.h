@@ -53,6 +53,9 @@ struct svc_conf {
 
 struct config {
 	char *path;
+	char *control_socket; /* "" = the default (SPEC §5) */
+	char *control_group, *monitor_group; /* "" = none */
+	gid_t control_gid, monitor_gid;	     /* resolved; (gid_t)-1 = none */
 	double shutdown_timeout, drain_delay, straggler_timeout;
 	char *include_dir;
 	int include_dir_line;

@@ -9,6 +9,7 @@
 
 struct svc;
 struct plan_node;
+struct ctlsrv;
 
 enum sd_phase {
 	SD_NONE,       /* running */
@@ -32,6 +33,8 @@ struct sup {
 			     or of "every service ended"; -1: none */
 	int ended_on_own; /* some service ended for good by itself */
 	int finished;	  /* the loop is told to stop */
+	struct ctlsrv *ctl; /* the control socket; NULL when none */
+	double started;	    /* ev_time() when tend started */
 	struct plan_node *nodes; /* the dependency graph of svcs (see graph()) */
 	size_t nnodes;
 	int graph_dirty;
@@ -53,8 +56,33 @@ void sup_settle(struct sup *sup);
 /* SIGHUP: load the file again and apply the difference (reload.c). */
 void sup_reload(struct sup *sup);
 
+/* Names by what a reload does to them. */
+struct reload_diff {
+	char **added, **removed, **restarted, **changed, **unchanged;
+};
+
+/*
+ * Load the file again and compute the difference; apply it unless
+ * dry_run. Returns 0, or -1 with the errors (nothing changed).
+ */
+int sup_reload_do(struct sup *sup, int dry_run, struct reload_diff *diff,
+		  struct conf_errors *errs);
+void reload_diff_free(struct reload_diff *d);
+
+/*
+ * The control keys of a (re)loaded config: new groups apply to new
+ * connections; a changed control-socket is bound anew (ctlcmd.c).
+ */
+void sup_control_update(struct sup *sup, struct config *c);
+
 /* Appends a service to the table, wanted up unless disabled. */
 struct svc *sup_add(struct sup *sup, struct svc_conf *c);
+
+/* A service changed state (from before): tell the events subscribers. */
+void sup_event(struct sup *sup, const struct svc *s, int before);
+
+/* Opens the control socket of c (or -S); 0, or -1 after logging why. */
+int sup_control_open(struct sup *sup, const struct config *c);
 
 /* Begin the shutdown (idempotent). */
 void sup_shutdown(struct sup *sup, const char *why);

@@ -17,6 +17,7 @@ struct svc {
 	int want_up;
 	unsigned fails;	   /* failures in a row */
 	unsigned restarts; /* restarts so far */
+	unsigned starts;   /* runs so far (a client sees a restart happen) */
 	pid_t pid;	   /* 0 when no process runs */
 	pid_t dead_pid;	   /* a child whose exec failed, still to be reaped */
 	int64_t started_ms;

@@ -22,6 +22,9 @@ static const char usage_text[] =
 	"                 /etc/tend.conf when there is no COMMAND)\n"
 	"  --check        validate the config, print the start order and the\n"
 	"                 shutdown plan; start nothing\n"
+	"  -S, --socket PATH  the control socket for tendctl (default: the\n"
+	"                 config's control-socket, else /run/tend.sock; single\n"
+	"                 mode opens one only with -S)\n"
 	"  -g             send forwarded signals to COMMAND's process group\n"
 	"  -e CODE        count exit code CODE of COMMAND as 0 (repeatable)\n"
 	"  -p SIGNAL      signal tend gets when its parent dies (TERM, SIGTERM, 15)\n"
@@ -87,6 +90,9 @@ static int apply(struct args *a, char opt, const char *val, char *err,
 	case 'C':
 		a->check = 1;
 		return 0;
+	case 'S':
+		a->socket = val;
+		return 0;
 	case 'p':
 		v = sig_parse(val);
 		if (v < 0)
@@ -101,7 +107,7 @@ static int apply(struct args *a, char opt, const char *val, char *err,
 
 static int takes_value(char opt)
 {
-	return opt == 'e' || opt == 'p' || opt == 'c';
+	return opt == 'e' || opt == 'p' || opt == 'c' || opt == 'S';
 }
 
 static const struct {
@@ -110,6 +116,7 @@ static const struct {
 } long_opts[] = {
 	{ "help", 'h' },  { "version", 'V' }, { "verbose", 'v' },
 	{ "quiet", 'q' }, { "config", 'c' },  { "check", 'C' },
+	{ "socket", 'S' },
 };
 
 /* Returns how many argv words the long option at argv[i] used, or -1. */
@@ -151,7 +158,7 @@ static int parse_short(struct args *a, int argc, char *const argv[], int i,
 		char opt = *p;
 		char optname[3] = { '-', opt, '\0' };
 
-		if (strchr("gsvqhVepc", opt) == NULL)
+		if (strchr("gsvqhVepcS", opt) == NULL)
 			return usage_err(err, errlen, "unknown option '%s'",
 					 optname);
 		if (!takes_value(opt)) {

@@ -53,6 +53,9 @@ static cfg_opt_t service_opts[] = {
 };
 
 static cfg_opt_t top_opts[] = {
+	CFG_STR("control-socket", "", CFGF_NONE),
+	CFG_STR("control-group", "", CFGF_NONE),
+	CFG_STR("monitor-group", "", CFGF_NONE),
 	CFG_STR("shutdown-timeout", "9", CFGF_NONE),
 	CFG_STR("drain-delay", "0", CFGF_NONE),
 	CFG_STR("straggler-timeout", "2", CFGF_NONE),
@@ -314,6 +317,49 @@ static int parse_service(const struct source *src, cfg_t *cfg, int sec,
 	return bad ? -1 : 0;
 }
 
+/* A group name or number for the control socket's access; "" = none. */
+static int parse_group(const struct source *src, cfg_t *cfg, const char *key,
+		       char **name, gid_t *gid)
+{
+	const char *v = cfg_getstr(cfg, key);
+	struct ids ids;
+	char err[256];
+
+	*name = strdup(v);
+	*gid = (gid_t)-1;
+	if (*name == NULL)
+		return BAD(src, -1, key, "out of memory");
+	if (v[0] == '\0')
+		return 0;
+	if (ids_resolve(PASSWD_FILE, GROUP_FILE, "", v, &ids, err, sizeof(err)) < 0)
+		return BAD(src, -1, key, "%s: %s", key, err);
+	*gid = ids.gid;
+	ids_free(&ids);
+	return 0;
+}
+
+static int parse_control(const struct source *src, cfg_t *cfg, struct config *c)
+{
+	const char *sock = cfg_getstr(cfg, "control-socket");
+	int bad = 0;
+
+	c->control_socket = strdup(sock);
+	if (c->control_socket == NULL)
+		return BAD(src, -1, "control-socket", "out of memory");
+	if (sock[0] != '\0' && sock[0] != '/')
+		bad |= BAD(src, -1, "control-socket",
+			   "control-socket: '%s' is not an absolute path", sock);
+	else if (strlen(sock) >= 108)
+		bad |= BAD(src, -1, "control-socket",
+			   "control-socket: '%s' is too long for a socket path (107 bytes)",
+			   sock);
+	bad |= parse_group(src, cfg, "control-group", &c->control_group,
+			   &c->control_gid);
+	bad |= parse_group(src, cfg, "monitor-group", &c->monitor_group,
+			   &c->monitor_gid);
+	return bad ? -1 : 0;
+}
+
 static int parse_globals(const struct source *src, cfg_t *cfg, struct config *c)
 {
 	unsigned i, n = cfg_size(cfg, "forward-signals");
@@ -330,6 +376,7 @@ static int parse_globals(const struct source *src, cfg_t *cfg, struct config *c)
 	c->forward_signals = calloc(n + 1, sizeof(int));
 	if (c->include_dir == NULL || c->forward_signals == NULL)
 		return BAD(src, -1, "include-dir", "out of memory");
+	bad |= parse_control(src, cfg, c);
 	for (i = 0; i < n; i++) {
 		const char *v = cfg_getnstr(cfg, "forward-signals", i);
 		int sig = sig_parse(v);
@@ -769,6 +816,9 @@ void conf_free(struct config *c)
 	free(c->path);
 	free(c->include_dir);
 	free(c->forward_signals);
+	free(c->control_socket);
+	free(c->control_group);
+	free(c->monitor_group);
 	free(c);
 }
 

@@ -9,6 +9,7 @@
 
 #include "cmdsplit.h"
 #include "conf.h"
+#include "confutil.h"
 #include "log.h"
 #include "supervisor.h"
 #include "svc.h"
@@ -59,8 +60,10 @@ static void update_cmdline_depends(struct sup *sup, const struct config *c)
 	m->conf->depends = deps;
 }
 
-static void take_globals(struct config *old, struct config *new_)
+/* Global keys apply in place; a changed control socket is bound anew. */
+static void take_globals(struct sup *sup, struct config *new_)
 {
+	struct config *old = sup->cfg;
 	int *fw = old->forward_signals;
 	char *dir = old->include_dir;
 
@@ -72,28 +75,93 @@ static void take_globals(struct config *old, struct config *new_)
 	old->include_dir = new_->include_dir;
 	new_->forward_signals = fw;
 	new_->include_dir = dir;
+	sup_control_update(sup, new_);
 }
 
-void sup_reload(struct sup *sup)
+void reload_diff_free(struct reload_diff *d)
 {
-	struct conf_errors errs;
-	struct config *c;
-	size_t i;
-	unsigned added = 0, removed = 0, restarted = 0, inplace = 0,
-		 unchanged = 0;
+	strv_free(d->added);
+	strv_free(d->removed);
+	strv_free(d->restarted);
+	strv_free(d->changed);
+	strv_free(d->unchanged);
+	memset(d, 0, sizeof(*d));
+}
 
-	if (sup->phase != SD_NONE) {
-		log_warnx("reload ignored: tend is shutting down");
-		return;
+static int diff_add(char ***list, size_t *n, const char *name)
+{
+	char *s = strdup(name);
+
+	if (s == NULL || strv_push(list, *n, s) < 0)
+		return -1;
+	(*n)++;
+	return 0;
+}
+
+/* What the reload would do to the service named like n (n in the new file). */
+static enum conf_change classify(const struct sup *sup, const struct svc_conf *n)
+{
+	const struct svc *s = sup_find(sup, n->name);
+
+	if (s == NULL)
+		return CONF_ADDED;
+	return conf_change_of(s->conf, n);
+}
+
+static int make_diff(const struct sup *sup, const struct config *c,
+		     struct reload_diff *d)
+{
+	size_t na = 0, nr = 0, nrs = 0, nc = 0, nu = 0, i;
+	int rc = 0;
+
+	memset(d, 0, sizeof(*d));
+	for (i = 0; i < sup->nsvcs; i++) {
+		const struct svc *s = sup->svcs[i];
+
+		if (!s->cmdline && !s->removed && conf_find(c, s->conf->name) == NULL)
+			rc |= diff_add(&d->removed, &nr, s->conf->name);
 	}
-	c = conf_load(sup->cfg->path, cmdline_svc(sup) ? "main" : NULL, &errs);
-	if (c == NULL) {
-		log_errorx("reload of %s failed; nothing changed:", sup->cfg->path);
-		for (i = 0; i < errs.n; i++)
-			log_errorx("%s", errs.msgs[i]);
-		conf_errors_free(&errs);
-		return;
+	for (i = 0; i < c->nsvcs; i++) {
+		const char *name = c->svcs[i].name;
+
+		switch (classify(sup, &c->svcs[i])) {
+		case CONF_ADDED:
+			rc |= diff_add(&d->added, &na, name);
+			break;
+		case CONF_RESTART:
+			rc |= diff_add(&d->restarted, &nrs, name);
+			break;
+		case CONF_INPLACE:
+			rc |= diff_add(&d->changed, &nc, name);
+			break;
+		default:
+			rc |= diff_add(&d->unchanged, &nu, name);
+			break;
+		}
 	}
+	/* Empty lists are empty vectors, not NULL. */
+	if (d->added == NULL)
+		d->added = calloc(1, sizeof(char *));
+	if (d->removed == NULL)
+		d->removed = calloc(1, sizeof(char *));
+	if (d->restarted == NULL)
+		d->restarted = calloc(1, sizeof(char *));
+	if (d->changed == NULL)
+		d->changed = calloc(1, sizeof(char *));
+	if (d->unchanged == NULL)
+		d->unchanged = calloc(1, sizeof(char *));
+	if (rc != 0 || !d->added || !d->removed || !d->restarted || !d->changed ||
+	    !d->unchanged) {
+		reload_diff_free(d);
+		return -1;
+	}
+	return 0;
+}
+
+/* Carries out the difference: c's services move into the table. */
+static void apply(struct sup *sup, struct config *c)
+{
+	size_t i;
 
 	for (i = 0; i < sup->nsvcs; i++) {
 		struct svc *s = sup->svcs[i];
@@ -102,7 +170,6 @@ void sup_reload(struct sup *sup)
 			continue;
 		log_info("reload: service %s removed", s->conf->name);
 		s->removed = 1;
-		removed++;
 		svc_event(s, FE_STOP);
 	}
 	update_cmdline_depends(sup, c);
@@ -125,7 +192,6 @@ void sup_reload(struct sup *sup)
 			 * two never run at once.
 			 */
 			log_info("reload: service %s added back", n->name);
-			added++;
 			s->removed = 0;
 			conf_svc_free(s->conf);
 			free(s->conf);
@@ -136,7 +202,6 @@ void sup_reload(struct sup *sup)
 		}
 		if (s == NULL) {
 			log_info("reload: service %s added", n->name);
-			added++;
 			if (sup_add(sup, n) == NULL) {
 				conf_svc_free(n);
 				free(n);
@@ -148,12 +213,7 @@ void sup_reload(struct sup *sup)
 		conf_svc_free(s->conf);
 		free(s->conf);
 		s->conf = n;
-		if (ch == CONF_UNCHANGED) {
-			unchanged++;
-			continue;
-		}
 		if (ch == CONF_RESTART) {
-			restarted++;
 			log_info("reload: service %s changed: restarting it", n->name);
 			if (svc_has_process(s) && s->want_up)
 				svc_event(s, FE_RESTART);
@@ -161,8 +221,7 @@ void sup_reload(struct sup *sup)
 						s->state == ST_FAILED ||
 						s->state == ST_BACKOFF))
 				svc_event(s, FE_START); /* a changed oneshot runs again */
-		} else {
-			inplace++;
+		} else if (ch == CONF_INPLACE) {
 			log_info("reload: service %s: new settings apply in place", n->name);
 		}
 		if (n->disabled && !was_disabled)
@@ -171,9 +230,50 @@ void sup_reload(struct sup *sup)
 			svc_event(s, FE_START);
 	}
 	sup->graph_dirty = 1; /* depends may have changed */
-	take_globals(sup->cfg, c);
+	take_globals(sup, c);
+}
+
+int sup_reload_do(struct sup *sup, int dry_run, struct reload_diff *diff,
+		  struct conf_errors *errs)
+{
+	struct config *c;
+
+	memset(diff, 0, sizeof(*diff));
+	c = conf_load(sup->cfg->path, cmdline_svc(sup) ? "main" : NULL, errs);
+	if (c == NULL)
+		return -1;
+	if (make_diff(sup, c, diff) < 0) {
+		conf_free(c);
+		conf_error(errs, sup->cfg->path, 0, "out of memory");
+		return -1;
+	}
+	if (!dry_run)
+		apply(sup, c);
 	conf_free(c);
 	malloc_trim(0); /* see main.c */
-	log_info("reloaded %s: %u added, %u removed, %u restarted, %u changed in place, %u unchanged",
-		  sup->cfg->path, added, removed, restarted, inplace, unchanged);
+	return 0;
+}
+
+void sup_reload(struct sup *sup)
+{
+	struct conf_errors errs;
+	struct reload_diff d;
+	size_t i;
+
+	if (sup->phase != SD_NONE) {
+		log_warnx("reload ignored: tend is shutting down");
+		return;
+	}
+	if (sup_reload_do(sup, 0, &d, &errs) < 0) {
+		log_errorx("reload of %s failed; nothing changed:", sup->cfg->path);
+		for (i = 0; i < errs.n; i++)
+			log_errorx("%s", errs.msgs[i]);
+		conf_errors_free(&errs);
+		return;
+	}
+	log_info("reloaded %s: %zu added, %zu removed, %zu restarted, %zu changed in place, %zu unchanged",
+		 sup->cfg->path, strv_len(d.added), strv_len(d.removed),
+		 strv_len(d.restarted), strv_len(d.changed),
+		 strv_len(d.unchanged));
+	reload_diff_free(&d);
 }

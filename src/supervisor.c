@@ -11,6 +11,7 @@
 #include "cmdsplit.h"
 #include "exitcode.h"
 #include "log.h"
+#include "ctlsrv.h"
 #include "loop.h"
 #include "plan.h"
 #include "reaper.h"
@@ -582,6 +583,12 @@ int sup_run(const struct args *a, struct config *cfg)
 	if (take_services(&sup, cfg) < 0)
 		fatalx(1, "out of memory");
 
+	sup.started = ev_time();
+	if (sup_control_open(&sup, cfg) < 0) {
+		log_errorx("nothing started");
+		code = 1;
+		goto out;
+	}
 	loop_watch_signals(sup.loop, on_signal, &sup);
 	reaper_start(sup.loop, owner, after_reap, &sup);
 	log_info("supervising %zu services from %s", sup.nsvcs, cfg->path);
@@ -590,6 +597,8 @@ int sup_run(const struct args *a, struct config *cfg)
 		ev_run(sup.loop, 0);
 
 	code = sup.exit_code;
+out:
+	ctlsrv_close(sup.ctl);
 	for (i = 0; i < sup.nnodes; i++)
 		free((void *)sup.nodes[i].deps);
 	free(sup.nodes);

@@ -144,6 +144,7 @@ static enum fsm_event start_process(struct svc *s)
 		return FE_SPAWN_FAILED;
 	}
 	s->pid = pid;
+	s->starts++;
 	log_info("service %s: started as pid %d", c->name, (int)pid);
 	return FE_SPAWNED;
 }
@@ -189,6 +190,7 @@ void svc_event(struct svc *s, enum fsm_event ev)
 		signal_group(s, SIGKILL);
 	}
 	if (before != s->state) {
+		sup_event(s->sup, s, before);
 		if (s->state == ST_BACKOFF)
 			log_info("service %s: %s -> %s (restart in %.3g s)",
 				 s->conf->name, fsm_state_name(before),

@@ -271,7 +271,28 @@ _find_tend_in_ns() {
 # tend_ns ARGS...: tend as PID 1 of a new PID namespace. Sets NS_PID (the
 # unshare process, whose exit status is tend's), TEND_PID (tend's host pid,
 # empty if it already exited), JOB_PID (=NS_PID, for wait_exit).
+# _tend_args ARGS...: sets TEND_ARGS to ARGS, with `-S $T/tend.sock` in
+# front in config mode (-c) when no -S is given: tend's default socket,
+# /run/tend.sock, is one for the whole machine, and tests run side by side.
+_tend_args() {
+	local a config=0 socket=0
+	for a in "$@"; do
+		case $a in
+		-c | --config | --config=*) config=1 ;;
+		-S | --socket | --socket=* | -S?*) socket=1 ;;
+		--) break ;;
+		esac
+	done
+	TEND_ARGS=("$@")
+	if ((config && !socket)); then
+		TEND_SOCK=$T/tend.sock
+		TEND_ARGS=(-S "$TEND_SOCK" "$@")
+	fi
+}
+
 tend_ns() {
+	_tend_args "$@"
+	set -- "${TEND_ARGS[@]}"
 	if [ -z "${_NS_OK-}" ]; then
 		unshare --pid --fork --mount-proc true </dev/null >/dev/null 2>&1 ||
 			fail "'unshare --pid --fork --mount-proc' does not work here (it needs root or CAP_SYS_ADMIN)"
@@ -289,6 +310,8 @@ tend_ns() {
 # tend_sub ARGS...: tend as a child of this shell (a child subreaper). Sets
 # TEND_PID and JOB_PID (the same).
 tend_sub() {
+	_tend_args "$@"
+	set -- "${TEND_ARGS[@]}"
 	NS_PID=
 	_start_redirected "${TEND_WRAP[@]}" "$TEND" "$@"
 	TEND_PID=$BG_PID

@@ -141,7 +141,7 @@ START_TEST(test_unknown_options)
 {
 	char *const *v1 = ARGV("-x", "app");
 	char *const *v2 = ARGV("--bogus", "app");
-	char *const *v3 = ARGV("-S", "sock"); /* comes with the control socket */
+	char *const *v3 = ARGV("-Z", "x");
 
 	ck_assert_int_eq(parse(3, v1), -1);
 	ck_assert_str_eq(err, "unknown option '-x'");
@@ -188,6 +188,15 @@ START_TEST(test_config_options)
 	ck_assert_str_eq(err, "option '--config' needs a value");
 	ck_assert_int_eq(parse(2, v5), -1);
 	ck_assert_str_eq(err, "option '--check=yes' takes no value");
+	{
+		char *const *v6 = ARGV("-S", "/run/x.sock", "--socket=/y", "app");
+		char *const *v7 = ARGV("-S/z", "--", "app");
+
+		ck_assert_int_eq(parse(5, v6), 0);
+		ck_assert_str_eq(a.socket, "/y");
+		ck_assert_int_eq(parse(4, v7), 0);
+		ck_assert_str_eq(a.socket, "/z");
+	}
 }
 END_TEST
 

@@ -62,8 +62,8 @@ static const struct {
 	struct want_section sections[MAXS];
 	struct want_key keys[MAXK];
 } good[] = {
-	{ "", { { NULL } }, { { NULL } } },
-	{ "\n\n# only\n// comments\n/* and\n more */\n", { { NULL } }, { { NULL } } },
+	{ "", { { NULL, NULL, 0 } }, { { NULL, 0, 0 } } },
+	{ "\n\n# only\n// comments\n/* and\n more */\n", { { NULL, NULL, 0 } }, { { NULL, 0, 0 } } },
 	/* comments of each kind, a block comment ending before a key */
 	{ "# c = 1\n"
 	  "// d = 2\n"
@@ -73,13 +73,13 @@ static const struct {
 	  "drain-delay = 1 # g = 5\n"
 	  "straggler-timeout = 2 // h = 6\n"
 	  "log = x /* i = 7 */ j = 8\n",
-	  { { NULL } },
+	  { { 0 } },
 	  { { "shutdown-timeout", -1, 4 },
 	    { "drain-delay", -1, 6 },
 	    { "straggler-timeout", -1, 7 },
 	    { "log", -1, 8 },
 	    { "j", -1, 8 },
-	    { NULL } } },
+	    { 0 } } },
 	/* a section with strings and lists over several lines, += */
 	{ "forward-signals = {\"USR1\",\n"
 	  "   \"USR2\"}\n"
@@ -94,7 +94,7 @@ static const struct {
 	  "}\n"
 	  "service db { command = 'x\ny' stop-timeout = 5 }\n"
 	  "include-dir = \"/etc/tend.d\"\n",
-	  { { "service", "web", 3 }, { "service", "db", 12 }, { NULL } },
+	  { { "service", "web", 3 }, { "service", "db", 12 }, { 0 } },
 	  { { "forward-signals", -1, 1 },
 	    { "command", 0, 4 },
 	    { "env", 0, 6 },
@@ -103,32 +103,32 @@ static const struct {
 	    { "command", 1, 12 },
 	    { "stop-timeout", 1, 13 },
 	    { "include-dir", -1, 14 },
-	    { NULL } } },
+	    { 0 } } },
 	/* escaped quotes and an escaped newline inside a string */
 	{ "a = \"x \\\" # y\"\nb = \"p\\\nq\"\nc = 'it\\'s'\nd = 1\n",
-	  { { NULL } },
+	  { { 0 } },
 	  { { "a", -1, 1 }, { "b", -1, 2 }, { "c", -1, 4 }, { "d", -1, 5 },
-	    { NULL } } },
+	    { 0 } } },
 	/* += glued to the key, unquoted values with odd characters */
 	{ "env+={\"A=1\"}\ncommand=/bin/sh\nu = -1.5e3\n",
-	  { { NULL } },
-	  { { "env", -1, 1 }, { "command", -1, 2 }, { "u", -1, 3 }, { NULL } } },
+	  { { 0 } },
+	  { { "env", -1, 1 }, { "command", -1, 2 }, { "u", -1, 3 }, { 0 } } },
 	/* the brace of a section on the next line; a section with no title */
 	{ "service web\n{\n  user = root\n}\nother {\n x = 1 }\n",
-	  { { "service", "web", 1 }, { "other", "", 5 }, { NULL } },
-	  { { "user", 0, 3 }, { "x", 1, 6 }, { NULL } } },
+	  { { "service", "web", 1 }, { "other", "", 5 }, { 0 } },
+	  { { "user", 0, 3 }, { "x", 1, 6 }, { 0 } } },
 	/* a function call at the top level is skipped */
 	{ "include(\"x.conf\")\nservice a {\n command = x\n}\nb = 2\n",
-	  { { "service", "a", 2 }, { NULL } },
-	  { { "command", 0, 3 }, { "b", -1, 5 }, { NULL } } },
+	  { { "service", "a", 2 }, { 0 } },
+	  { { "command", 0, 3 }, { "b", -1, 5 }, { 0 } } },
 	/* a function call inside a section: the keys after it stay there */
 	{ "service a {\n include(\"x\")\n command = x\n}\nb = 2\n",
-	  { { "service", "a", 1 }, { NULL } },
-	  { { "command", 0, 3 }, { "b", -1, 5 }, { NULL } } },
+	  { { "service", "a", 1 }, { 0 } },
+	  { { "command", 0, 3 }, { "b", -1, 5 }, { 0 } } },
 	/* stray tokens: skipped without error */
 	{ "}\n) ,\n=\na = 1\n",
-	  { { NULL } },
-	  { { "a", -1, 4 }, { NULL } } },
+	  { { 0 } },
+	  { { "a", -1, 4 }, { 0 } } },
 };
 
 START_TEST(test_run_good)
@@ -186,8 +186,8 @@ START_TEST(test_run_length)
 	ck_assert_int_eq(confscan_run(text, 6, &sc, &(int){ 0 }, (char[8]){ 0 },
 				      8),
 			 0);
-	expect_scan((struct want_section[]){ { NULL } },
-		    (struct want_key[]){ { "a", -1, 1 }, { NULL } });
+	expect_scan((struct want_section[]){ { 0 } },
+		    (struct want_key[]){ { "a", -1, 1 }, { 0 } });
 	confscan_free(&sc);
 }
 END_TEST

@@ -1,0 +1,70 @@
+/*
+ * The control socket's server: accepts, reads one bounded request per
+ * connection, checks the peer, hands the request to its owner, writes the
+ * reply without ever blocking the loop (docs/protocol.md).
+ */
+#ifndef TEND_CTLSRV_H
+#define TEND_CTLSRV_H
+
+#include <ev.h>
+#include <sys/types.h>
+
+#include "ctlproto.h"
+
+#define CTLSRV_CLIENTS_MAX 256
+#define CTLSRV_REQUEST_TIMEOUT 5.0
+/* A streaming client further behind than this is dropped. */
+#define CTLSRV_STREAM_BACKLOG (1u << 20)
+
+struct ctlclient;
+
+/*
+ * Runs a decoded, permitted request. Fill reply (a JSON or text body) and
+ * return its status; return CTL_OK with *stream set to make the client an
+ * events subscriber (reply unused).
+ */
+typedef enum ctl_status (*ctlsrv_handler)(void *ctx,
+					  const struct ctl_request *req,
+					  struct jbuf *reply, int *stream);
+
+struct ctlsrv_access {
+	int has_control, has_monitor;
+	gid_t control_gid, monitor_gid;
+};
+
+struct ctlsrv;
+
+/*
+ * Binds path (after a connect() probe: a live socket is another tend and
+ * an error; a refused one is stale and unlinked) with mode 0600, or 0666
+ * when a group is set. Returns the server, or NULL with err set.
+ */
+struct ctlsrv *ctlsrv_open(struct ev_loop *loop, const char *path,
+			   const struct ctlsrv_access *access,
+			   ctlsrv_handler handler, void *ctx, char *err,
+			   size_t errlen);
+
+/* New groups apply to the connections accepted from now on. */
+void ctlsrv_set_access(struct ctlsrv *srv, const struct ctlsrv_access *access);
+
+const char *ctlsrv_path(const struct ctlsrv *srv);
+
+/* Sends one line (a JSON object, no newline) to every events subscriber. */
+void ctlsrv_broadcast(struct ctlsrv *srv, const char *line, size_t len);
+
+/* 1 when some client streams events (so building them is worth it). */
+int ctlsrv_has_subscribers(const struct ctlsrv *srv);
+
+/* Closes every connection and the socket, and unlinks its path. */
+void ctlsrv_close(struct ctlsrv *srv);
+
+/*
+ * The default socket path: /run/tend.sock, or /tmp/tend-UID/tend.sock when
+ * /run is not writable (the directory made 0700, 0711 with a group, and
+ * refused when it is a symlink or another uid's). Writes it to out; returns
+ * 0, or -1 with err set.
+ */
+int ctlsrv_default_path(int with_group, char *out, size_t outlen, char *err,
+			size_t errlen);
+
+#endif

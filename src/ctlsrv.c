@@ -1,0 +1,497 @@
+#include "ctlsrv.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "util.h"
+
+/* SO_PEERGROUPS returns at most this many groups; more are not looked at. */
+#define PEER_GROUPS_MAX 256
+
+struct ctlclient {
+	struct ctlsrv *srv;
+	struct ctlclient *next;
+	int fd;
+	ev_io rio, wio;
+	ev_timer timer;
+	char *in;
+	size_t inlen;
+	struct jbuf out;
+	size_t outoff;
+	int streaming;	  /* an events subscriber */
+	int closing;	  /* close once out is written */
+	int can_all;	  /* may run every command */
+	int can_read;	  /* may run the read-only ones */
+};
+
+struct ctlsrv {
+	struct ev_loop *loop;
+	int fd;
+	char *path;
+	ev_io aio;
+	struct ctlsrv_access access;
+	ctlsrv_handler handler;
+	void *ctx;
+	struct ctlclient *clients;
+	size_t nclients;
+	size_t nstreaming;
+};
+
+static void client_close(struct ctlclient *c)
+{
+	struct ctlsrv *srv = c->srv;
+	struct ctlclient **pp;
+
+	ev_io_stop(srv->loop, &c->rio);
+	ev_io_stop(srv->loop, &c->wio);
+	ev_timer_stop(srv->loop, &c->timer);
+	close(c->fd);
+	for (pp = &srv->clients; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	srv->nclients--;
+	if (c->streaming)
+		srv->nstreaming--;
+	free(c->in);
+	jb_free(&c->out);
+	free(c);
+}
+
+/*
+ * Writes what it can without blocking; closes when done and asked to.
+ * A reply the client does not read within the request timeout is dropped.
+ */
+static void client_flush(struct ctlclient *c)
+{
+	struct ctlsrv *srv = c->srv;
+
+	while (c->outoff < c->out.len) {
+		ssize_t n = send(c->fd, c->out.s + c->outoff,
+				 c->out.len - c->outoff, MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			ev_io_start(srv->loop, &c->wio);
+			if (!c->streaming && !ev_is_active(&c->timer)) {
+				ev_timer_set(&c->timer, CTLSRV_REQUEST_TIMEOUT, 0.);
+				ev_timer_start(srv->loop, &c->timer);
+			}
+			return;
+		}
+		if (n < 0) { /* EPIPE, ECONNRESET: the client is gone */
+			client_close(c);
+			return;
+		}
+		c->outoff += (size_t)n;
+	}
+	ev_io_stop(srv->loop, &c->wio);
+	c->out.len = c->outoff = 0;
+	if (c->closing)
+		client_close(c);
+}
+
+static void on_writable(struct ev_loop *loop, ev_io *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	client_flush(container_of(w, struct ctlclient, wio));
+}
+
+/* Queue a whole reply: the header, then body (may be empty). */
+static void client_reply(struct ctlclient *c, enum ctl_status st,
+			 const char *body, size_t len)
+{
+	char head[64];
+	int n = ctl_encode_header(st, len, head, sizeof(head));
+
+	if (n < 0) { /* a body over CTL_BODY_MAX */
+		static const char msg[] = "{\"error\": \"reply too large\"}";
+
+		n = ctl_encode_header(CTL_FAILED, sizeof(msg) - 1, head, sizeof(head));
+		body = msg;
+		len = sizeof(msg) - 1;
+	}
+	jb_raw(&c->out, head, (size_t)n);
+	jb_raw(&c->out, body, len);
+	c->closing = 1;
+	if (c->out.oom) { /* nothing sensible can be sent */
+		client_close(c);
+		return;
+	}
+	client_flush(c);
+}
+
+static void client_error(struct ctlclient *c, enum ctl_status st,
+			 const char *msg)
+{
+	struct jbuf b;
+
+	jb_init(&b);
+	jb_obj_begin(&b);
+	jb_key(&b, "error");
+	jb_str(&b, msg);
+	jb_obj_end(&b);
+	client_reply(c, st, b.s ? b.s : "", b.len);
+	jb_free(&b);
+}
+
+static void client_request(struct ctlclient *c, struct ctl_request *req)
+{
+	struct ctlsrv *srv = c->srv;
+	struct jbuf body;
+	enum ctl_status st;
+	int stream = 0;
+
+	if (!c->can_all && !(c->can_read && ctl_cmd_read_only(req->cmd))) {
+		char msg[96];
+
+		snprintf(msg, sizeof(msg), "permission denied for '%s'",
+			 ctl_cmd_name(req->cmd));
+		client_error(c, CTL_DENIED, msg);
+		return;
+	}
+	jb_init(&body);
+	st = srv->handler(srv->ctx, req, &body, &stream);
+	if (st == CTL_OK && stream) {
+		char head[64];
+		int n = ctl_encode_stream_header(head, sizeof(head));
+
+		c->streaming = 1;
+		srv->nstreaming++;
+		ev_timer_stop(srv->loop, &c->timer);
+		jb_raw(&c->out, head, (size_t)n);
+		client_flush(c);
+	} else if (body.oom) {
+		client_error(c, CTL_FAILED, "out of memory");
+	} else {
+		client_reply(c, st, body.s ? body.s : "", body.len);
+	}
+	jb_free(&body);
+}
+
+static void on_readable(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct ctlclient *c = container_of(w, struct ctlclient, rio);
+	struct ctl_request req;
+	enum ctl_status st;
+	enum ctl_decode d;
+	char err[128];
+	size_t used;
+	ssize_t n;
+
+	(void)loop;
+	(void)revents;
+	if (c->streaming) {
+		char sink[256];
+
+		/* A subscriber says nothing more; EOF means it left. */
+		n = recv(c->fd, sink, sizeof(sink), 0);
+		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+			client_close(c);
+		return;
+	}
+	n = recv(c->fd, c->in + c->inlen, CTL_REQUEST_MAX - c->inlen, 0);
+	if (n < 0) {
+		if (errno != EAGAIN && errno != EINTR)
+			client_close(c);
+		return;
+	}
+	if (n == 0) { /* closed before a whole request */
+		client_close(c);
+		return;
+	}
+	c->inlen += (size_t)n;
+	d = ctl_decode_request(c->in, c->inlen, &req, &used, &st, err,
+			       sizeof(err));
+	if (d == CTL_DECODE_MORE)
+		return;
+	/* One request per connection: read no more. */
+	ev_io_stop(c->srv->loop, &c->rio);
+	ev_timer_stop(c->srv->loop, &c->timer);
+	if (d == CTL_DECODE_ERROR) {
+		client_error(c, st, err);
+		return;
+	}
+	client_request(c, &req);
+	ctl_request_free(&req);
+}
+
+static void on_timeout(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct ctlclient *c = container_of(w, struct ctlclient, timer);
+
+	(void)loop;
+	(void)revents;
+	if (c->closing) { /* a reply nobody reads: give up on it */
+		client_close(c);
+		return;
+	}
+	ev_io_stop(c->srv->loop, &c->rio);
+	/* If even this cannot be written, the timer client_flush starts ends it. */
+	client_error(c, CTL_TIMEOUT, "request not complete within 5 s");
+}
+
+static int in_group(gid_t g, gid_t pgid, const gid_t *groups, int ngroups)
+{
+	int i;
+
+	if (g == pgid)
+		return 1;
+	for (i = 0; i < ngroups; i++)
+		if (groups[i] == g)
+			return 1;
+	return 0;
+}
+
+/* Who the peer is decides what it may do (SPEC §5). */
+static void client_access(struct ctlclient *c)
+{
+	const struct ctlsrv_access *a = &c->srv->access;
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	gid_t groups[PEER_GROUPS_MAX];
+	int ngroups = 0;
+
+	if (getsockopt(c->fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
+		return; /* unknown peer: nothing */
+	if (cred.uid == 0 || cred.uid == getuid()) {
+		c->can_all = c->can_read = 1;
+		return;
+	}
+	if (!a->has_control && !a->has_monitor)
+		return;
+	len = sizeof(groups);
+	if (getsockopt(c->fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) == 0)
+		ngroups = (int)(len / sizeof(gid_t));
+	if (a->has_control && in_group(a->control_gid, cred.gid, groups, ngroups))
+		c->can_all = c->can_read = 1;
+	else if (a->has_monitor &&
+		 in_group(a->monitor_gid, cred.gid, groups, ngroups))
+		c->can_read = 1;
+}
+
+static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct ctlsrv *srv = container_of(w, struct ctlsrv, aio);
+	struct ctlclient *c;
+	int fd;
+
+	(void)revents;
+	for (;;) {
+		fd = accept4(srv->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				/* EMFILE, ENFILE, ENOMEM: the next event retries. */
+				log_warn("control socket: accept");
+			return;
+		}
+		if (srv->nclients >= CTLSRV_CLIENTS_MAX) {
+			static const char body[] = "{\"error\": \"too many clients\"}";
+			char busy[128];
+			int n = ctl_encode_header(CTL_BUSY, sizeof(body) - 1, busy,
+						  sizeof(busy));
+
+			memcpy(busy + n, body, sizeof(body) - 1);
+			/* Best effort and never waiting: the socket is new and empty. */
+			(void)!send(fd, busy, (size_t)n + sizeof(body) - 1,
+				    MSG_NOSIGNAL | MSG_DONTWAIT);
+			close(fd);
+			continue;
+		}
+		c = calloc(1, sizeof(*c));
+		if (c == NULL || (c->in = malloc(CTL_REQUEST_MAX)) == NULL) {
+			free(c);
+			close(fd);
+			log_warnx("control socket: out of memory");
+			continue;
+		}
+		c->srv = srv;
+		c->fd = fd;
+		jb_init(&c->out);
+		ev_io_init(&c->rio, on_readable, fd, EV_READ);
+		ev_io_init(&c->wio, on_writable, fd, EV_WRITE);
+		ev_timer_init(&c->timer, on_timeout, CTLSRV_REQUEST_TIMEOUT, 0.);
+		c->next = srv->clients;
+		srv->clients = c;
+		srv->nclients++;
+		client_access(c);
+		ev_io_start(loop, &c->rio);
+		ev_timer_start(loop, &c->timer);
+	}
+}
+
+void ctlsrv_broadcast(struct ctlsrv *srv, const char *line, size_t len)
+{
+	struct ctlclient *c, *next;
+
+	if (srv == NULL)
+		return;
+	for (c = srv->clients; c != NULL; c = next) {
+		next = c->next;
+		if (!c->streaming)
+			continue;
+		if (c->out.len - c->outoff > CTLSRV_STREAM_BACKLOG) {
+			log_warnx("events: a subscriber is too slow: dropped");
+			client_close(c);
+			continue;
+		}
+		jb_raw(&c->out, line, len);
+		jb_raw(&c->out, "\n", 1);
+		client_flush(c);
+	}
+}
+
+int ctlsrv_has_subscribers(const struct ctlsrv *srv)
+{
+	return srv != NULL && srv->nstreaming > 0;
+}
+
+void ctlsrv_set_access(struct ctlsrv *srv, const struct ctlsrv_access *access)
+{
+	if (srv != NULL)
+		srv->access = *access;
+}
+
+const char *ctlsrv_path(const struct ctlsrv *srv)
+{
+	return srv->path;
+}
+
+/* 1: another tend answers at path; 0: nobody (a stale file is removed). */
+static int probe(const struct sockaddr_un *sa, char *err, size_t errlen)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), rc = 0;
+
+	if (fd < 0)
+		return 0;
+	if (connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) == 0) {
+		snprintf(err, errlen,
+			 "%s: another tend answers on this socket", sa->sun_path);
+		rc = 1;
+	} else if (errno == ECONNREFUSED) {
+		/* A socket file nobody listens on: left by a killed tend. */
+		struct stat st;
+
+		if (lstat(sa->sun_path, &st) == 0 && S_ISSOCK(st.st_mode))
+			unlink(sa->sun_path);
+	}
+	close(fd);
+	return rc;
+}
+
+struct ctlsrv *ctlsrv_open(struct ev_loop *loop, const char *path,
+			   const struct ctlsrv_access *access,
+			   ctlsrv_handler handler, void *ctx, char *err,
+			   size_t errlen)
+{
+	struct sockaddr_un sa;
+	struct ctlsrv *srv;
+	mode_t old;
+	int fd, group = access->has_control || access->has_monitor;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		snprintf(err, errlen, "%s: path too long for a socket", path);
+		return NULL;
+	}
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	if (probe(&sa, err, errlen))
+		return NULL;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		snprintf(err, errlen, "socket: %s", strerror(errno));
+		return NULL;
+	}
+	/* Never a moment with looser permissions than asked for. */
+	old = umask(0177);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		snprintf(err, errlen, "%s: %s", sa.sun_path, strerror(errno));
+		umask(old);
+		close(fd);
+		return NULL;
+	}
+	umask(old);
+	if ((group && chmod(path, 0666) < 0) || listen(fd, 128) < 0) {
+		snprintf(err, errlen, "%s: %s", sa.sun_path, strerror(errno));
+		unlink(path);
+		close(fd);
+		return NULL;
+	}
+	srv = calloc(1, sizeof(*srv));
+	if (srv == NULL || (srv->path = strdup(path)) == NULL) {
+		free(srv);
+		unlink(path);
+		close(fd);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	srv->loop = loop;
+	srv->fd = fd;
+	srv->access = *access;
+	srv->handler = handler;
+	srv->ctx = ctx;
+	ev_io_init(&srv->aio, on_accept, fd, EV_READ);
+	ev_io_start(loop, &srv->aio);
+	return srv;
+}
+
+void ctlsrv_close(struct ctlsrv *srv)
+{
+	if (srv == NULL)
+		return;
+	while (srv->clients != NULL)
+		client_close(srv->clients);
+	ev_io_stop(srv->loop, &srv->aio);
+	close(srv->fd);
+	unlink(srv->path);
+	free(srv->path);
+	free(srv);
+}
+
+int ctlsrv_default_path(int with_group, char *out, size_t outlen, char *err,
+			size_t errlen)
+{
+	char dir[64];
+	struct stat st;
+	uid_t uid = getuid();
+
+	if (access("/run", W_OK) == 0) {
+		snprintf(out, outlen, "/run/tend.sock");
+		return 0;
+	}
+	snprintf(dir, sizeof(dir), "/tmp/tend-%u", (unsigned)uid);
+	if (mkdir(dir, with_group ? 0711 : 0700) < 0 && errno != EEXIST) {
+		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	if (lstat(dir, &st) < 0) {
+		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode) || st.st_uid != uid) {
+		snprintf(err, errlen, "%s: not a directory of uid %u (a symlink, or another user's): refused",
+			 dir, (unsigned)uid);
+		return -1;
+	}
+	if (chmod(dir, with_group ? 0711 : 0700) < 0) {
+		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	snprintf(out, outlen, "%s/tend.sock", dir);
+	return 0;
+}
