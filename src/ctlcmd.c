@@ -14,308 +14,108 @@
 #include "cmdsplit.h"
 #include "ctlproto.h"
 #include "ctlsrv.h"
+#include "ctlview.h"
 #include "log.h"
 #include "reaper.h"
 #include "signames.h"
 #include "supervisor.h"
 #include "svc.h"
 
-static double now(const struct sup *sup)
+/* The view of s that status, check, metrics and events report. */
+static struct ctl_view view(const struct sup *sup, const struct svc *s)
 {
-	return ev_now(sup->loop);
-}
+	struct ctl_view v;
 
-/* "exit_code" and "exit_signal" of the last exit (null, null before any). */
-static void last_exit(struct jbuf *b, const struct svc *s)
-{
-	char name[16];
-
-	jb_key(b, "exit_code");
-	if (s->has_exit && WIFEXITED(s->last_wstatus))
-		jb_int(b, WEXITSTATUS(s->last_wstatus));
-	else
-		jb_null(b);
-	jb_key(b, "exit_signal");
-	if (s->has_exit && WIFSIGNALED(s->last_wstatus))
-		jb_str(b, sig_name(WTERMSIG(s->last_wstatus), name, sizeof(name)));
-	else
-		jb_null(b);
-}
-
-static void service_json(struct jbuf *b, const struct sup *sup,
-			 const struct svc *s)
-{
-	jb_obj_begin(b);
-	jb_key(b, "name");
-	jb_str(b, s->conf->name);
-	jb_key(b, "state");
-	jb_str(b, fsm_state_name(s->state));
-	jb_key(b, "pid");
-	if (s->pid > 0)
-		jb_int(b, s->pid);
-	else
-		jb_null(b);
-	jb_key(b, "uptime");
-	if (s->pid > 0)
-		jb_num(b, now(sup) - (double)s->started_ms / 1000.0, 1);
-	else
-		jb_null(b);
-	jb_key(b, "restarts");
-	jb_int(b, s->restarts);
-	jb_key(b, "ready");
-	jb_bool(b, sup->phase == SD_NONE && svc_ready(s));
-	jb_key(b, "health");
-	jb_null(b);
-	last_exit(b, s);
-	jb_key(b, "main");
-	jb_bool(b, s->conf->main);
-	jb_key(b, "critical");
-	jb_bool(b, s->conf->critical);
-	jb_key(b, "reason");
-	jb_str(b, s->reason);
-	jb_key(b, "starts");
-	jb_int(b, s->starts);
-	jb_obj_end(b);
-}
-
-/* The services a request names (all when none), or NULL for an unknown name. */
-static struct svc **named(struct sup *sup, const struct ctl_request *req,
-			  size_t first, size_t *n, char *err, size_t errlen)
-{
-	size_t i, k = 0, want = req->nargs > first ? req->nargs - first : 0;
-	struct svc **v;
-
-	if (want == 0) {
-		v = calloc(sup->nsvcs + 1, sizeof(*v));
-		if (v == NULL)
-			return NULL;
-		for (i = 0; i < sup->nsvcs; i++)
-			if (!sup->svcs[i]->removed)
-				v[k++] = sup->svcs[i];
-		*n = k;
-		return v;
-	}
-	v = calloc(want + 1, sizeof(*v));
-	if (v == NULL)
-		return NULL;
-	for (i = first; i < req->nargs; i++) {
-		struct svc *s = sup_find(sup, req->args[i]);
-
-		if (s == NULL) {
-			snprintf(err, errlen, "unknown service '%s'", req->args[i]);
-			free(v);
-			return NULL;
-		}
-		v[k++] = s;
-	}
-	*n = k;
+	memset(&v, 0, sizeof(v));
+	v.name = s->conf->name;
+	v.state = fsm_state_name(s->state);
+	v.pid = s->pid;
+	v.uptime = ev_now(sup->loop) - (double)s->started_ms / 1000.0;
+	v.restarts = s->restarts;
+	v.starts = s->starts;
+	/* Draining: every service reports not ready (SPEC §3). */
+	v.ready = sup->phase == SD_NONE && svc_ready(s);
+	v.has_exit = s->has_exit;
+	v.wstatus = s->last_wstatus;
+	v.main = s->conf->main;
+	v.critical = s->conf->critical;
+	v.reason = s->reason;
+	v.wanted = s->want_up;
 	return v;
 }
 
-static enum ctl_status error(struct jbuf *b, enum ctl_status st,
-			     const char *msg)
+/*
+ * The views of the services a request names from args[first] on (all
+ * when none), or NULL with err set for an unknown name.
+ */
+static struct ctl_view *named(struct sup *sup, const struct ctl_request *req,
+			      size_t first, struct svc ***svcs, size_t *n,
+			      char *err, size_t errlen)
 {
-	jb_obj_begin(b);
-	jb_key(b, "error");
-	jb_str(b, msg);
-	jb_obj_end(b);
-	return st;
+	size_t i, k = 0, want = req->nargs > first ? req->nargs - first : 0;
+	size_t cap = want ? want : sup->nsvcs;
+	struct ctl_view *v = calloc(cap + 1, sizeof(*v));
+	struct svc **s = calloc(cap + 1, sizeof(*s));
+
+	if (v == NULL || s == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	for (i = 0; want == 0 && i < sup->nsvcs; i++)
+		if (!sup->svcs[i]->removed)
+			s[k++] = sup->svcs[i];
+	for (i = first; want > 0 && i < req->nargs; i++) {
+		s[k] = sup_find(sup, req->args[i]);
+		if (s[k] == NULL) {
+			snprintf(err, errlen, "unknown service '%s'", req->args[i]);
+			goto fail;
+		}
+		k++;
+	}
+	for (i = 0; i < k; i++)
+		v[i] = view(sup, s[i]);
+	*n = k;
+	*svcs = s;
+	return v;
+fail:
+	free(v);
+	free(s);
+	return NULL;
 }
 
-static enum ctl_status cmd_status(struct sup *sup, struct svc **v, size_t n,
-				  struct jbuf *b)
+/* Refreshes the views after an action changed the services. */
+static void refresh(const struct sup *sup, struct ctl_view *v, struct svc **s,
+		    size_t n)
 {
 	size_t i;
 
-	jb_obj_begin(b);
-	jb_key(b, "version");
-	jb_str(b, TEND_VERSION);
-	jb_key(b, "pid");
-	jb_int(b, getpid());
-	jb_key(b, "uptime");
-	jb_num(b, ev_time() - sup->started, 1);
-	jb_key(b, "orphans_reaped");
-	jb_int(b, (long long)reaper_orphans());
-	jb_key(b, "shutting_down");
-	jb_bool(b, sup->phase != SD_NONE);
-	jb_key(b, "services");
-	jb_arr_begin(b);
 	for (i = 0; i < n; i++)
-		service_json(b, sup, v[i]);
-	jb_arr_end(b);
-	jb_obj_end(b);
-	return CTL_OK;
+		v[i] = view(sup, s[i]);
 }
 
-/* Why s is not ready (NULL when it is), for check. */
-static const char *not_ready(const struct sup *sup, const struct svc *s)
+static void act(enum ctl_cmd cmd, int sig, struct svc **s,
+		size_t n)
 {
-	if (sup->phase != SD_NONE)
-		return "tend is shutting down";
-	if (svc_ready(s))
-		return NULL;
-	if (s->reason != NULL)
-		return s->reason;
-	return fsm_state_name(s->state);
-}
-
-static enum ctl_status cmd_check(struct sup *sup, struct svc **v, size_t n,
-				 int all, struct jbuf *b)
-{
-	size_t i;
-	int healthy = 1;
-
-	jb_obj_begin(b);
-	jb_key(b, "services");
-	jb_arr_begin(b);
-	for (i = 0; i < n; i++) {
-		const char *why;
-
-		/* Without names: only what is wanted up (SPEC §5). */
-		if (all && !v[i]->want_up)
-			continue;
-		why = not_ready(sup, v[i]);
-		if (why != NULL)
-			healthy = 0;
-		jb_obj_begin(b);
-		jb_key(b, "name");
-		jb_str(b, v[i]->conf->name);
-		jb_key(b, "ok");
-		jb_bool(b, why == NULL);
-		jb_key(b, "state");
-		jb_str(b, fsm_state_name(v[i]->state));
-		jb_key(b, "reason");
-		jb_str(b, why);
-		jb_obj_end(b);
-	}
-	jb_arr_end(b);
-	jb_key(b, "healthy");
-	jb_bool(b, healthy && sup->phase == SD_NONE);
-	jb_obj_end(b);
-	return CTL_OK;
-}
-
-/* Prometheus text format 0.0.4. */
-static enum ctl_status cmd_metrics(struct sup *sup, struct jbuf *b)
-{
-	char line[512];
-	size_t i;
-	int n;
-
-#define EMIT(...)                                                   \
-	do {                                                        \
-		n = snprintf(line, sizeof(line), __VA_ARGS__);      \
-		if (n > 0)                                          \
-			jb_raw(b, line, (size_t)n < sizeof(line) ?  \
-					       (size_t)n : sizeof(line) - 1); \
-	} while (0)
-
-	EMIT("# HELP tend_service_state The service's current state (1 for that state).\n"
-	     "# TYPE tend_service_state gauge\n");
-	for (i = 0; i < sup->nsvcs; i++)
-		EMIT("tend_service_state{service=\"%s\",state=\"%s\"} 1\n",
-		     sup->svcs[i]->conf->name, fsm_state_name(sup->svcs[i]->state));
-	EMIT("# HELP tend_service_ready 1 when the service is ready.\n"
-	     "# TYPE tend_service_ready gauge\n");
-	for (i = 0; i < sup->nsvcs; i++)
-		EMIT("tend_service_ready{service=\"%s\"} %d\n",
-		     sup->svcs[i]->conf->name,
-		     sup->phase == SD_NONE && svc_ready(sup->svcs[i]));
-	EMIT("# HELP tend_service_restarts_total Restarts of the service.\n"
-	     "# TYPE tend_service_restarts_total counter\n");
-	for (i = 0; i < sup->nsvcs; i++)
-		EMIT("tend_service_restarts_total{service=\"%s\"} %u\n",
-		     sup->svcs[i]->conf->name, sup->svcs[i]->restarts);
-	EMIT("# HELP tend_service_last_exit_code Exit code of the last run (128+N for signal N).\n"
-	     "# TYPE tend_service_last_exit_code gauge\n");
-	for (i = 0; i < sup->nsvcs; i++)
-		if (sup->svcs[i]->has_exit)
-			EMIT("tend_service_last_exit_code{service=\"%s\"} %d\n",
-			     sup->svcs[i]->conf->name,
-			     WIFSIGNALED(sup->svcs[i]->last_wstatus) ?
-				     128 + WTERMSIG(sup->svcs[i]->last_wstatus) :
-				     WEXITSTATUS(sup->svcs[i]->last_wstatus));
-	EMIT("# HELP tend_service_uptime_seconds Seconds since the current run started (0 when none).\n"
-	     "# TYPE tend_service_uptime_seconds gauge\n");
-	for (i = 0; i < sup->nsvcs; i++)
-		EMIT("tend_service_uptime_seconds{service=\"%s\"} %.3f\n",
-		     sup->svcs[i]->conf->name,
-		     sup->svcs[i]->pid > 0 ?
-			     now(sup) - (double)sup->svcs[i]->started_ms / 1000.0 :
-			     0.0);
-	EMIT("# HELP tend_orphans_reaped_total Adopted orphans tend reaped.\n"
-	     "# TYPE tend_orphans_reaped_total counter\n"
-	     "tend_orphans_reaped_total %lu\n",
-	     reaper_orphans());
-#undef EMIT
-	return CTL_OK;
-}
-
-static void brief(struct jbuf *b, struct svc **v, size_t n)
-{
-	size_t i;
-
-	jb_obj_begin(b);
-	jb_key(b, "services");
-	jb_arr_begin(b);
-	for (i = 0; i < n; i++) {
-		jb_obj_begin(b);
-		jb_key(b, "name");
-		jb_str(b, v[i]->conf->name);
-		jb_key(b, "state");
-		jb_str(b, fsm_state_name(v[i]->state));
-		jb_key(b, "pid");
-		if (v[i]->pid > 0)
-			jb_int(b, v[i]->pid);
-		else
-			jb_null(b);
-		jb_key(b, "starts");
-		jb_int(b, v[i]->starts);
-		jb_obj_end(b);
-	}
-	jb_arr_end(b);
-	jb_obj_end(b);
-}
-
-static enum ctl_status cmd_act(struct sup *sup, enum ctl_cmd cmd,
-			       struct svc **v, size_t n, struct jbuf *b)
-{
-	size_t i;
-
-	if (sup->phase != SD_NONE && cmd != CTL_STOP)
-		return error(b, CTL_SHUTTING_DOWN, "tend is shutting down");
-	for (i = 0; i < n; i++) {
-		if (cmd == CTL_START)
-			svc_event(v[i], FE_START);
-		else if (cmd == CTL_STOP)
-			svc_event(v[i], FE_STOP);
-		else
-			svc_event(v[i], FE_RESTART);
-		log_info("service %s: %s requested", v[i]->conf->name,
-			 ctl_cmd_name(cmd));
-	}
-	brief(b, v, n);
-	return CTL_OK;
-}
-
-static enum ctl_status cmd_signal(struct sup *sup, int sig, struct svc **v,
-				  size_t n, struct jbuf *b)
-{
-	size_t i;
 	char name[16];
+	size_t i;
 
-	(void)sup;
 	sig_name(sig, name, sizeof(name));
 	for (i = 0; i < n; i++) {
-		if (v[i]->pid <= 0)
+		if (cmd == CTL_SIGNAL) {
+			if (s[i]->pid <= 0)
+				continue;
+			log_info("service %s: sending SIG%s (requested)",
+				 s[i]->conf->name, name);
+			if (kill(-s[i]->pid, sig) < 0 && errno != ESRCH)
+				log_warn("service %s: kill", s[i]->conf->name);
 			continue;
-		log_info("service %s: sending SIG%s (requested)", v[i]->conf->name,
-			 name);
-		if (kill(-v[i]->pid, sig) < 0 && errno != ESRCH)
-			log_warn("service %s: kill", v[i]->conf->name);
+		}
+		log_info("service %s: %s requested", s[i]->conf->name,
+			 ctl_cmd_name(cmd));
+		svc_event(s[i], cmd == CTL_START ? FE_START :
+				cmd == CTL_STOP	 ? FE_STOP :
+						   FE_RESTART);
 	}
-	brief(b, v, n);
-	return CTL_OK;
 }
 
 static void names(struct jbuf *b, const char *key, char **list)
@@ -334,7 +134,7 @@ static enum ctl_status cmd_reload(struct sup *sup, int dry_run, struct jbuf *b)
 	size_t i;
 
 	if (sup->phase != SD_NONE)
-		return error(b, CTL_SHUTTING_DOWN, "tend is shutting down");
+		return ctlview_error(b, CTL_SHUTTING_DOWN, "tend is shutting down");
 	if (sup_reload_do(sup, dry_run, &d, &errs) < 0) {
 		log_errorx("reload of %s failed; nothing changed:", sup->cfg->path);
 		jb_obj_begin(b);
@@ -374,17 +174,17 @@ static enum ctl_status handle(void *ctx, const struct ctl_request *req,
 {
 	struct sup *sup = ctx;
 	enum ctl_status st = CTL_OK;
-	struct svc **v = NULL;
+	struct ctl_view *v;
+	struct svc **s = NULL;
+	struct ctl_top top;
 	size_t n = 0;
 	char err[128] = "";
-	int sig = 0;
+	int sig = 0, down = sup->phase != SD_NONE;
 
 	switch (req->cmd) {
 	case CTL_EVENTS:
 		*stream = 1;
 		return CTL_OK;
-	case CTL_METRICS:
-		return cmd_metrics(sup, b);
 	case CTL_SHUTDOWN:
 		sup_shutdown(sup, "tendctl shutdown");
 		jb_obj_begin(b);
@@ -399,63 +199,59 @@ static enum ctl_status handle(void *ctx, const struct ctl_request *req,
 		sig = sig_parse(req->args[0]);
 		if (sig < 0) {
 			snprintf(err, sizeof(err), "unknown signal '%s'", req->args[0]);
-			return error(b, CTL_BAD_REQUEST, err);
+			return ctlview_error(b, CTL_BAD_REQUEST, err);
 		}
-		v = named(sup, req, 1, &n, err, sizeof(err));
+		v = named(sup, req, 1, &s, &n, err, sizeof(err));
+		break;
+	case CTL_METRICS:
+		v = named(sup, req, req->nargs, &s, &n, err, sizeof(err));
 		break;
 	default:
-		v = named(sup, req, 0, &n, err, sizeof(err));
+		v = named(sup, req, 0, &s, &n, err, sizeof(err));
 		break;
 	}
 	if (v == NULL)
-		return error(b, err[0] ? CTL_UNKNOWN_SERVICE : CTL_FAILED,
-			     err[0] ? err : "out of memory");
+		return ctlview_error(b, strncmp(err, "unknown", 7) == 0 ?
+					     CTL_UNKNOWN_SERVICE : CTL_FAILED, err);
 	switch (req->cmd) {
 	case CTL_STATUS:
-		st = cmd_status(sup, v, n, b);
+		top.uptime = ev_time() - sup->started;
+		top.orphans = reaper_orphans();
+		top.shutting_down = down;
+		ctlview_status(b, &top, v, n);
 		break;
 	case CTL_CHECK:
-		st = cmd_check(sup, v, n, req->nargs == 0, b);
+		ctlview_check(b, v, n, req->nargs == 0, down);
 		break;
-	case CTL_SIGNAL:
-		st = cmd_signal(sup, sig, v, n, b);
+	case CTL_METRICS:
+		ctlview_metrics(b, v, n, reaper_orphans());
 		break;
-	default: /* start, stop, restart */
-		st = cmd_act(sup, req->cmd, v, n, b);
+	default: /* start, stop, restart, signal */
+		if (down && req->cmd != CTL_STOP && req->cmd != CTL_SIGNAL) {
+			st = ctlview_error(b, CTL_SHUTTING_DOWN, "tend is shutting down");
+			break;
+		}
+		act(req->cmd, sig, s, n);
 		sup_settle(sup);
+		refresh(sup, v, s, n);
+		ctlview_brief(b, v, n);
 		break;
 	}
 	free(v);
+	free(s);
 	return st;
 }
 
 void sup_event(struct sup *sup, const struct svc *s, int before)
 {
+	struct ctl_view v;
 	struct jbuf b;
-	char ts[32];
 
 	if (!ctlsrv_has_subscribers(sup->ctl))
 		return;
-	ctl_rfc3339(ev_time(), ts);
+	v = view(sup, s);
 	jb_init(&b);
-	jb_obj_begin(&b);
-	jb_key(&b, "ts");
-	jb_str(&b, ts);
-	jb_key(&b, "service");
-	jb_str(&b, s->conf->name);
-	jb_key(&b, "from");
-	jb_str(&b, fsm_state_name((enum svc_state)before));
-	jb_key(&b, "to");
-	jb_str(&b, fsm_state_name(s->state));
-	jb_key(&b, "pid");
-	if (s->pid > 0)
-		jb_int(&b, s->pid);
-	else
-		jb_null(&b);
-	last_exit(&b, s);
-	jb_key(&b, "reason");
-	jb_str(&b, s->reason);
-	jb_obj_end(&b);
+	ctlview_event(&b, ev_time(), &v, fsm_state_name((enum svc_state)before));
 	if (!b.oom)
 		ctlsrv_broadcast(sup->ctl, b.s, b.len);
 	jb_free(&b);

@@ -1,11 +1,14 @@
 #include "single.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "ctlsrv.h"
+#include "ctlview.h"
 #include "exitcode.h"
 #include "log.h"
 #include "loop.h"
@@ -33,9 +36,93 @@ struct single {
 	pid_t child;
 	enum single_phase phase;
 	int child_done;
+	int wstatus;
 	int exit_code;
 	ev_timer timer;
+	struct ctlsrv *ctl; /* with -S only */
+	double started;	    /* ev_time() of tend's start */
+	double child_started;
 };
+
+static void on_signal(int sig, void *ctx);
+
+/*
+ * The command as the one service "main" of status, check, metrics and
+ * events (single mode has a control socket only with -S).
+ */
+static struct ctl_view single_view(const struct single *s)
+{
+	struct ctl_view v;
+	int ok = s->child_done && WIFEXITED(s->wstatus) &&
+		 WEXITSTATUS(s->wstatus) == 0;
+
+	memset(&v, 0, sizeof(v));
+	v.name = "main";
+	v.state = !s->child_done ? "running" : ok ? "done" : "failed";
+	v.pid = s->child_done ? 0 : s->child;
+	v.uptime = ev_now(s->loop) - s->child_started;
+	v.starts = 1;
+	v.ready = !s->child_done;
+	v.has_exit = s->child_done;
+	v.wstatus = s->wstatus;
+	v.main = 1;
+	v.wanted = 1;
+	return v;
+}
+
+static enum ctl_status single_ctl(void *ctx, const struct ctl_request *req,
+				  struct jbuf *b, int *stream)
+{
+	struct single *s = ctx;
+	struct ctl_view v = single_view(s);
+	struct ctl_top top;
+	size_t i, first = req->cmd == CTL_SIGNAL ? 1 : 0;
+	int sig;
+
+	for (i = first; i < req->nargs; i++)
+		if (strcmp(req->args[i], "main") != 0) {
+			char err[300];
+
+			snprintf(err, sizeof(err),
+				 "unknown service '%s' (single-command mode: only 'main')",
+				 req->args[i]);
+			return ctlview_error(b, CTL_UNKNOWN_SERVICE, err);
+		}
+	switch (req->cmd) {
+	case CTL_STATUS:
+		top.uptime = ev_time() - s->started;
+		top.orphans = reaper_orphans();
+		top.shutting_down = s->child_done;
+		ctlview_status(b, &top, &v, 1);
+		return CTL_OK;
+	case CTL_CHECK:
+		ctlview_check(b, &v, 1, 0, s->child_done);
+		return CTL_OK;
+	case CTL_METRICS:
+		ctlview_metrics(b, &v, 1, reaper_orphans());
+		return CTL_OK;
+	case CTL_EVENTS:
+		*stream = 1;
+		return CTL_OK;
+	case CTL_SIGNAL:
+	case CTL_SHUTDOWN:
+		sig = req->cmd == CTL_SHUTDOWN ? SIGTERM : sig_parse(req->args[0]);
+		if (sig < 0)
+			return ctlview_error(b, CTL_BAD_REQUEST, "unknown signal");
+		/* shutdown is SIGTERM to tend, which single mode forwards. */
+		on_signal(sig, s);
+		if (req->cmd == CTL_SHUTDOWN) {
+			jb_obj_begin(b);
+			jb_obj_end(b);
+		} else {
+			ctlview_brief(b, &v, 1);
+		}
+		return CTL_OK;
+	default:
+		return ctlview_error(b, CTL_BAD_REQUEST,
+				     "single-command mode: nothing to start, stop, restart or reload");
+	}
+}
 
 static void finish(struct single *s)
 {
@@ -89,6 +176,17 @@ static int owner(pid_t pid, int wstatus, void *ctx)
 	if (s->child_done || pid != s->child)
 		return 0;
 	s->child_done = 1;
+	s->wstatus = wstatus;
+	if (ctlsrv_has_subscribers(s->ctl)) {
+		struct ctl_view v = single_view(s);
+		struct jbuf b;
+
+		jb_init(&b);
+		ctlview_event(&b, ev_time(), &v, "running");
+		if (!b.oom)
+			ctlsrv_broadcast(s->ctl, b.s, b.len);
+		jb_free(&b);
+	}
 	s->exit_code = exitcode_remap(exitcode_from_wait(wstatus),
 				      s->args->remap, s->args->nremap);
 	if (WIFSIGNALED(wstatus)) {
@@ -136,6 +234,19 @@ int single_run(const struct args *a)
 	s.args = a;
 	s.pid1 = getpid() == 1;
 	s.loop = loop_init();
+	s.started = ev_time();
+	if (a->socket != NULL) {
+		struct ctlsrv_access none = { 0, 0, (gid_t)-1, (gid_t)-1 };
+		char err[512];
+
+		s.ctl = ctlsrv_open(s.loop, a->socket, &none, single_ctl, &s, err,
+				    sizeof(err));
+		if (s.ctl == NULL) {
+			log_errorx("control socket: %s", err);
+			loop_destroy(s.loop);
+			return 1;
+		}
+	}
 	ev_init(&s.timer, on_timer);
 	loop_watch_signals(s.loop, on_signal, &s);
 	reaper_start(s.loop, owner, after_reap, &s);
@@ -152,8 +263,10 @@ int single_run(const struct args *a)
 	req.uid = (uid_t)-1;
 	req.gid = (gid_t)-1;
 	s.child = spawn(&req, &se);
+	s.child_started = ev_time();
 	if (s.child < 0) {
 		log_error("cannot start %s", a->cmd[0]);
+		ctlsrv_close(s.ctl);
 		loop_destroy(s.loop);
 		return 1;
 	}
@@ -163,6 +276,7 @@ int single_run(const struct args *a)
 		log_info("started %s as pid %d", a->cmd[0], (int)s.child);
 
 	ev_run(s.loop, 0);
+	ctlsrv_close(s.ctl);
 	loop_destroy(s.loop);
 	return s.exit_code;
 }
