@@ -38,6 +38,7 @@ struct ctlsrv {
 	int fd;
 	char *path;
 	ev_io aio;
+	ev_timer pause; /* accept paused after EMFILE: retried later */
 	struct ctlsrv_access access;
 	ctlsrv_handler handler;
 	void *ctx;
@@ -294,9 +295,16 @@ static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
 		if (fd < 0) {
 			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
-			if (errno != EAGAIN && errno != EWOULDBLOCK)
-				/* EMFILE, ENFILE, ENOMEM: the next event retries. */
-				log_warn("control socket: accept");
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return;
+			/*
+			 * EMFILE, ENFILE, ENOMEM: the connection stays queued and
+			 * the socket readable; pause rather than spin on it.
+			 */
+			log_warn("control socket: accept (retrying in 0.1 s)");
+			ev_io_stop(loop, &srv->aio);
+			ev_timer_set(&srv->pause, 0.1, 0.);
+			ev_timer_start(loop, &srv->pause);
 			return;
 		}
 		if (srv->nclients >= CTLSRV_CLIENTS_MAX) {
@@ -332,6 +340,14 @@ static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
 		ev_io_start(loop, &c->rio);
 		ev_timer_start(loop, &c->timer);
 	}
+}
+
+static void on_pause_end(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct ctlsrv *srv = container_of(w, struct ctlsrv, pause);
+
+	(void)revents;
+	ev_io_start(loop, &srv->aio);
 }
 
 void ctlsrv_broadcast(struct ctlsrv *srv, const char *line, size_t len)
@@ -447,6 +463,7 @@ struct ctlsrv *ctlsrv_open(struct ev_loop *loop, const char *path,
 	srv->ctx = ctx;
 	ev_io_init(&srv->aio, on_accept, fd, EV_READ);
 	ev_io_start(loop, &srv->aio);
+	ev_init(&srv->pause, on_pause_end);
 	return srv;
 }
 
@@ -457,6 +474,7 @@ void ctlsrv_close(struct ctlsrv *srv)
 	while (srv->clients != NULL)
 		client_close(srv->clients);
 	ev_io_stop(srv->loop, &srv->aio);
+	ev_timer_stop(srv->loop, &srv->pause);
 	close(srv->fd);
 	unlink(srv->path);
 	free(srv->path);
