@@ -12,6 +12,7 @@ struct plan_node {
 	const size_t *deps; /* indices of the nodes this one depends on */
 	size_t ndeps;
 	double stop_timeout;
+	int oneshot; /* done before any dependent starts: never stops along with one */
 };
 
 /*
@@ -37,7 +38,9 @@ size_t plan_stop_levels(const struct plan_node *nodes, size_t n, int *level);
 
 /*
  * Worst-case shutdown in seconds: drain + the longest chain of stop
- * timeouts along the stop order + straggler.
+ * timeouts along the stop order + straggler. A chain does not go through a
+ * oneshot dependency: its dependents start only once it is done, so they
+ * are never stopping while it still runs.
  */
 double plan_worst_case(const struct plan_node *nodes, size_t n, double drain,
 		       double straggler);

@@ -39,6 +39,9 @@ void svc_free(struct svc *s);
 /* Feed event ev to s and carry out what the state machine returns. */
 void svc_event(struct svc *s, enum fsm_event ev);
 
+/* Its process pid ended with wstatus (reaped): records it, steps the machine. */
+void svc_reaped(struct svc *s, pid_t pid, int wstatus);
+
 /* 1 when s has a process (starting, running or stopping). */
 int svc_has_process(const struct svc *s);
 

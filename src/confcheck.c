@@ -38,6 +38,7 @@ struct plan_node *check_nodes(const struct config *c)
 		}
 		nodes[i].deps = deps;
 		nodes[i].stop_timeout = s->stop_timeout;
+		nodes[i].oneshot = s->type == SVC_ONESHOT;
 		for (d = s->depends; *d != NULL; d++) {
 			const struct svc_conf *t = conf_find(c, *d);
 

@@ -118,6 +118,8 @@ double plan_worst_case(const struct plan_node *nodes, size_t n, double drain,
 				size_t dep = nodes[i].deps[d];
 				double want = finish[i] + nodes[dep].stop_timeout;
 
+				if (nodes[dep].oneshot)
+					continue;
 				if (finish[dep] < want) {
 					finish[dep] = want;
 					changed = 1;

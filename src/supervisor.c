@@ -451,19 +451,7 @@ static int owner(pid_t pid, int wstatus, void *ctx)
 		s->dead_pid = 0; /* its failure was handled when exec failed */
 		return 1;
 	}
-	s->pid = 0;
-	s->has_exit = 1;
-	s->last_wstatus = wstatus;
-	if (WIFSIGNALED(wstatus)) {
-		char name[16];
-
-		log_info("service %s: pid %d killed by SIG%s", s->conf->name,
-			 (int)pid, sig_name(WTERMSIG(wstatus), name, sizeof(name)));
-	} else {
-		log_info("service %s: pid %d exited with %d", s->conf->name,
-			 (int)pid, WEXITSTATUS(wstatus));
-	}
-	svc_event(s, FE_EXITED);
+	svc_reaped(s, pid, wstatus);
 	return 1;
 }
 

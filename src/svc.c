@@ -180,15 +180,6 @@ void svc_event(struct svc *s, enum fsm_event ev)
 		ev_timer_set(&s->timer, o.timer, 0.);
 		ev_timer_start(s->sup->loop, &s->timer);
 	}
-	if (o.actions & FSM_STOP_SIGNAL) {
-		signal_group(s, s->conf->stop_signal);
-		signal_group(s, SIGCONT);
-	}
-	if (o.actions & FSM_KILL) {
-		log_warnx("service %s: still running %.3g s after its stop signal: killing it",
-			  s->conf->name, s->conf->stop_timeout);
-		signal_group(s, SIGKILL);
-	}
 	if (before != s->state) {
 		sup_event(s->sup, s, before);
 		if (s->state == ST_BACKOFF)
@@ -199,8 +190,46 @@ void svc_event(struct svc *s, enum fsm_event ev)
 			log_info("service %s: %s -> %s", s->conf->name,
 				 fsm_state_name(before), fsm_state_name(s->state));
 	}
+	if (o.actions & FSM_STOP_SIGNAL) {
+		signal_group(s, s->conf->stop_signal);
+		signal_group(s, SIGCONT);
+	}
+	if (o.actions & FSM_KILL) {
+		log_warnx("service %s: still running %.3g s after its stop signal: killing it",
+			  s->conf->name, s->conf->stop_timeout);
+		signal_group(s, SIGKILL);
+	}
 	if (o.actions & FSM_ENDED)
 		sup_service_ended(s->sup, s);
 	if (o.actions & FSM_SPAWN)
 		svc_event(s, start_process(s));
+}
+
+void svc_reaped(struct svc *s, pid_t pid, int wstatus)
+{
+	char name[16];
+	int stopping = s->state == ST_STOPPING;
+
+	if (WIFSIGNALED(wstatus))
+		log_info("service %s: pid %d killed by SIG%s", s->conf->name,
+			 (int)pid, sig_name(WTERMSIG(wstatus), name, sizeof(name)));
+	else
+		log_info("service %s: pid %d exited with %d", s->conf->name,
+			 (int)pid, WEXITSTATUS(wstatus));
+	/*
+	 * Ended on its own: what it left in its process group (workers of a
+	 * crashed master, say) gets the stop signal now, while the group's
+	 * number cannot have been reused, so a restart does not find them
+	 * still holding its port. After tend's own stop they had it already.
+	 */
+	if (!stopping && !s->cmdline && kill(-pid, 0) == 0) {
+		log_info("service %s: stopping what pid %d left in its process group",
+			 s->conf->name, (int)pid);
+		signal_group(s, s->conf->stop_signal);
+		signal_group(s, SIGCONT);
+	}
+	s->pid = 0;
+	s->has_exit = 1;
+	s->last_wstatus = wstatus;
+	svc_event(s, FE_EXITED);
 }

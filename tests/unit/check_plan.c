@@ -272,6 +272,28 @@ START_TEST(test_worst_case)
 }
 END_TEST
 
+/* prepare (oneshot) <- redis <- app <- web: the chain stops at redis. */
+START_TEST(test_worst_case_oneshot)
+{
+	struct graph g;
+
+	graph_build(&g, (const char *[]){ "", "0", "1", "2", NULL },
+		    (const double[]){ 5, 3, 2, 2 });
+	ck_assert_double_eq_tol(plan_worst_case(g.nodes, g.n, 0, 1),
+				2 + 2 + 3 + 5 + 1, 1e-9);
+	g.nodes[0].oneshot = 1;
+	ck_assert_double_eq_tol(plan_worst_case(g.nodes, g.n, 0, 1), 2 + 2 + 3 + 1,
+				1e-9);
+	/* a long oneshot on its own still counts */
+	g.nodes[0].stop_timeout = 20;
+	ck_assert_double_eq_tol(plan_worst_case(g.nodes, g.n, 0, 1), 20 + 1, 1e-9);
+	/* without the flag, the chain would run through it */
+	g.nodes[0].oneshot = 0;
+	ck_assert_double_eq_tol(plan_worst_case(g.nodes, g.n, 0, 1),
+				2 + 2 + 3 + 20 + 1, 1e-9);
+}
+END_TEST
+
 START_TEST(test_worst_case_big)
 {
 	int down;
@@ -385,6 +407,7 @@ Suite *unit_suite(void)
 	tc = unit_tcase(s, "plan_worst_case");
 	tcase_add_loop_test(tc, test_worst_case, 0, N(worst));
 	tcase_add_test(tc, test_worst_case_big);
+	tcase_add_test(tc, test_worst_case_oneshot);
 	tc = unit_tcase(s, "plan_held");
 	tcase_add_test(tc, test_held);
 	tcase_add_test(tc, test_held_plays_stop_levels);
