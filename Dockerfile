@@ -15,16 +15,18 @@ LABEL tend.stage=build
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       gcc libc6-dev meson ninja-build pkg-config libev-dev libconfuse-dev \
+      libjansson-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
 RUN meson setup /build -Dstatic=true \
- && ninja -C /build tend tests/helpers/testchild \
- && strip /build/tend /build/tests/helpers/testchild
+ && ninja -C /build tend tendctl tests/helpers/testchild \
+ && strip /build/tend /build/tendctl /build/tests/helpers/testchild
 
 # tend alone; the last stage (slim) is this image under its own name.
 FROM debian:bookworm-slim AS runtime
 COPY --from=build /build/tend /usr/bin/tend
+COPY --from=build /build/tendctl /usr/bin/tendctl
 ENTRYPOINT ["/usr/bin/tend", "--"]
 CMD ["/bin/sh"]
 STOPSIGNAL SIGTERM

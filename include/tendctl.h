@@ -1,8 +1,9 @@
 /*
- * tendctl's reading of reply bodies (docs/protocol.md, parsed with
- * jansson): the status table, one-line service summaries, the reload diff,
- * the check report, and whether a started, stopped or restarted service is
- * done. No I/O but the FILEs given.
+ * tendctl's pure parts: checking a command line, and reading reply bodies
+ * (docs/protocol.md, parsed with jansson): the status table, one-line
+ * service summaries, the reload diff, the check report, and whether a
+ * started, stopped or restarted service is done. No I/O but the FILEs
+ * given.
  */
 #ifndef TEND_TENDCTL_H
 #define TEND_TENDCTL_H
@@ -79,6 +80,17 @@ void tc_report_targets(FILE *out, FILE *err, const struct tc_target *t,
 
 /* tendctl's exit code for a reply status (docs/protocol.md's table). */
 int tc_exit_code(enum ctl_status st);
+
+/* 1 for the commands that wait for their services: start, stop, restart. */
+int tc_cmd_waits(const char *cmd);
+
+/*
+ * 0 when cmd with its arguments and flags can be sent; else -1 and err
+ * says why (unknown command, missing or extra arguments, a flag for
+ * another command, a bad signal or service name): a usage error.
+ */
+int tc_check_args(const char *cmd, char *const *args, size_t nargs,
+		  int no_wait, int dry_run, char *err, size_t errlen);
 
 /* 1 when s is a possible service name: [A-Za-z0-9_.-]{1,64}. */
 int tc_valid_name(const char *s);

@@ -22,7 +22,6 @@
 #include <jansson.h>
 
 #include "ctlproto.h"
-#include "signames.h"
 #include "tendctl.h"
 
 #define DEFAULT_SOCKET "/run/tend.sock"
@@ -537,12 +536,6 @@ static void die_no_reply(const char *path, int64_t timeout_ms)
 
 /* ---- start, stop, restart: waiting until done ---- */
 
-static int is_act(const char *cmd)
-{
-	return strcmp(cmd, "start") == 0 || strcmp(cmd, "stop") == 0 ||
-	       strcmp(cmd, "restart") == 0;
-}
-
 /*
  * Polls "status NAME..." every POLL_INTERVAL_MS until every target is
  * done or failed, or wait_ms passed. Returns the exit code.
@@ -741,30 +734,27 @@ static int cmd_simple(const struct opts *o, const char *path, int64_t xtimeout)
  */
 static int cmd_events(const char *path, int64_t xtimeout)
 {
-	struct sigaction sa = { .sa_handler = on_stop_signal }, old;
-	static const int sigs[] = { SIGINT, SIGTERM };
+	struct sigaction sa = { .sa_handler = on_stop_signal };
 	sigset_t block, waitmask;
 	char *words[] = { "events" };
 	struct conn c;
 	struct reply r;
-	size_t i;
 	char *nl;
 
-	sigemptyset(&block);
+	/*
+	 * Caught even when ignored (a background job of a script): stopping
+	 * the stream is what they are for here. Blocked but while waiting in
+	 * ppoll, so none slips in between a check and the wait.
+	 */
 	sigemptyset(&sa.sa_mask);
-	for (i = 0; i < 2; i++) {
-		/* Respect an ignored SIGINT (a background job of a script). */
-		if (sigaction(sigs[i], NULL, &old) == 0 &&
-		    old.sa_handler == SIG_IGN)
-			continue;
-		sigaddset(&block, sigs[i]);
-		sigaction(sigs[i], &sa, NULL);
-	}
-	/* Let the stop signals in only while waiting in ppoll: no race. */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
 	sigprocmask(SIG_BLOCK, &block, &waitmask);
-	for (i = 0; i < 2; i++)
-		if (sigismember(&block, sigs[i]))
-			sigdelset(&waitmask, sigs[i]);
+	sigdelset(&waitmask, SIGINT);
+	sigdelset(&waitmask, SIGTERM);
 
 	if (conn_request(&c, path, words, 1, now_ms() + xtimeout, &waitmask) <
 	    0)
@@ -799,60 +789,16 @@ static int cmd_events(const char *path, int64_t xtimeout)
 
 /* ---- main ---- */
 
-static void check_names(const struct opts *o, size_t first)
-{
-	size_t i;
-
-	for (i = first; i < o->nargs; i++)
-		if (!tc_valid_name(o->args[i]))
-			die(EXIT_USAGE, "'%s' is not a service name",
-			    o->args[i]);
-}
-
-static const struct {
-	const char *name;
-	unsigned min, max; /* arguments */
-} commands[] = {
-	{ "status", 0, CTL_ARGS_MAX },
-	{ "check", 0, CTL_ARGS_MAX },
-	{ "start", 1, CTL_ARGS_MAX },
-	{ "stop", 1, CTL_ARGS_MAX },
-	{ "restart", 1, CTL_ARGS_MAX },
-	{ "signal", 2, CTL_ARGS_MAX },
-	{ "reload", 0, 0 },
-	{ "shutdown", 0, 0 },
-	{ "events", 0, 0 },
-	{ "metrics", 0, 0 },
-};
-
 /* Everything that can be refused without asking tend: exit 2. */
 static void validate(const struct opts *o)
 {
-	size_t i, n = sizeof(commands) / sizeof(commands[0]);
+	char err[128];
 
 	if (o->cmd == NULL)
 		die(EXIT_USAGE, "no command given");
-	for (i = 0; i < n && strcmp(commands[i].name, o->cmd) != 0; i++)
-		;
-	if (i == n)
-		die(EXIT_USAGE, "unknown command '%s'", o->cmd);
-	if (o->nargs < commands[i].min)
-		die(EXIT_USAGE, "%s needs %s", o->cmd,
-		    commands[i].min == 2 ? "a signal and a service name" :
-					   "a service name");
-	if (o->nargs > commands[i].max)
-		die(EXIT_USAGE, "%s takes no arguments", o->cmd);
-	if (o->no_wait && !is_act(o->cmd))
-		die(EXIT_USAGE, "--no-wait is for start, stop and restart");
-	if (o->dry_run && strcmp(o->cmd, "reload") != 0)
-		die(EXIT_USAGE, "--dry-run is for reload");
-	if (strcmp(o->cmd, "signal") == 0) {
-		if (sig_parse(o->args[0]) < 0)
-			die(EXIT_USAGE, "invalid signal '%s'", o->args[0]);
-		check_names(o, 1);
-	} else {
-		check_names(o, 0);
-	}
+	if (tc_check_args(o->cmd, o->args, o->nargs, o->no_wait, o->dry_run,
+			  err, sizeof(err)) < 0)
+		die(EXIT_USAGE, "%s", err);
 }
 
 int main(int argc, char **argv)
@@ -860,18 +806,22 @@ int main(int argc, char **argv)
 	struct opts o;
 	const char *path;
 	int64_t xtimeout;
+	int rc;
 
 	parse_opts(argc, argv, &o);
 	validate(&o);
 	path = socket_path(&o);
 	/* Waiting commands: --timeout is for the wait, each reply <= 10 s. */
 	xtimeout = o.timeout_ms >= 0 ? o.timeout_ms : EXCHANGE_TIMEOUT_MS;
-	if (is_act(o.cmd) && !o.no_wait && xtimeout > EXCHANGE_TIMEOUT_MS)
+	if (tc_cmd_waits(o.cmd) && !o.no_wait && xtimeout > EXCHANGE_TIMEOUT_MS)
 		xtimeout = EXCHANGE_TIMEOUT_MS;
 
 	if (strcmp(o.cmd, "events") == 0)
-		return cmd_events(path, xtimeout);
-	if (is_act(o.cmd))
-		return cmd_act(&o, path, xtimeout);
-	return cmd_simple(&o, path, xtimeout);
+		rc = cmd_events(path, xtimeout);
+	else if (tc_cmd_waits(o.cmd))
+		rc = cmd_act(&o, path, xtimeout);
+	else
+		rc = cmd_simple(&o, path, xtimeout);
+	free(o.args);
+	return rc;
 }

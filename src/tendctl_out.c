@@ -1,9 +1,12 @@
 #include "tendctl.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "signames.h"
 
 enum { COL_REASON = 8, COL_MAX = 9 };
 
@@ -356,4 +359,77 @@ int tc_exit_code(enum ctl_status st)
 		break;
 	}
 	return 3;
+}
+
+int tc_cmd_waits(const char *cmd)
+{
+	return strcmp(cmd, "start") == 0 || strcmp(cmd, "stop") == 0 ||
+	       strcmp(cmd, "restart") == 0;
+}
+
+/* A request has at most CTL_ARGS_MAX words, the command's included. */
+#define NAMES_MAX (CTL_ARGS_MAX - 1)
+
+static const struct {
+	const char *name;
+	unsigned min, max; /* arguments */
+} commands[] = {
+	{ "status", 0, NAMES_MAX },
+	{ "check", 0, NAMES_MAX },
+	{ "start", 1, NAMES_MAX },
+	{ "stop", 1, NAMES_MAX },
+	{ "restart", 1, NAMES_MAX },
+	{ "signal", 2, NAMES_MAX },
+	{ "reload", 0, 0 },
+	{ "shutdown", 0, 0 },
+	{ "events", 0, 0 },
+	{ "metrics", 0, 0 },
+};
+
+/* Writes the reason into err; returns -1. */
+static int refuse(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int refuse(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int tc_check_args(const char *cmd, char *const *args, size_t nargs,
+		  int no_wait, int dry_run, char *err, size_t errlen)
+{
+	size_t i, n = sizeof(commands) / sizeof(commands[0]);
+
+	for (i = 0; i < n && strcmp(commands[i].name, cmd) != 0; i++)
+		;
+	if (i == n)
+		return refuse(err, errlen, "unknown command '%s'", cmd);
+	if (nargs < commands[i].min)
+		return refuse(err, errlen, "%s needs %s", cmd,
+			      commands[i].min == 2 ?
+				      "a signal and a service name" :
+				      "a service name");
+	if (nargs > commands[i].max && commands[i].max == 0)
+		return refuse(err, errlen, "%s takes no arguments", cmd);
+	if (nargs > commands[i].max)
+		return refuse(err, errlen, "%s takes at most %u arguments", cmd,
+			      commands[i].max);
+	if (no_wait && !tc_cmd_waits(cmd))
+		return refuse(err, errlen,
+			      "--no-wait is for start, stop and restart");
+	if (dry_run && strcmp(cmd, "reload") != 0)
+		return refuse(err, errlen, "--dry-run is for reload");
+	i = 0;
+	if (strcmp(cmd, "signal") == 0 && sig_parse(args[i++]) < 0)
+		return refuse(err, errlen, "invalid signal '%s'", args[0]);
+	for (; i < nargs; i++)
+		if (!tc_valid_name(args[i]))
+			return refuse(err, errlen, "'%s' is not a service name",
+				      args[i]);
+	return 0;
 }

@@ -3,7 +3,7 @@
 
 TEND_BUILD_PACKAGES=(
 	gcc libc6-dev meson ninja-build pkg-config
-	libev-dev libconfuse-dev check
+	libev-dev libconfuse-dev libjansson-dev check
 	util-linux procps python3
 )
 
