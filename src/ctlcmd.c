@@ -169,6 +169,16 @@ static enum ctl_status cmd_reload(struct sup *sup, int dry_run, struct jbuf *b)
 	return CTL_OK;
 }
 
+static int has_main(struct svc **s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (s[i]->conf->main)
+			return 1;
+	return 0;
+}
+
 static enum ctl_status handle(void *ctx, const struct ctl_request *req,
 			      struct jbuf *b, int *stream)
 {
@@ -229,6 +239,11 @@ static enum ctl_status handle(void *ctx, const struct ctl_request *req,
 	default: /* start, stop, restart, signal */
 		if (down && req->cmd != CTL_STOP && req->cmd != CTL_SIGNAL) {
 			st = ctlview_error(b, CTL_SHUTTING_DOWN, "tend is shutting down");
+			break;
+		}
+		if (req->cmd == CTL_RESTART && has_main(s, n)) {
+			st = ctlview_error(b, CTL_BAD_REQUEST,
+					   "the main service cannot be restarted: its exit ends tend");
 			break;
 		}
 		act(req->cmd, sig, s, n);

@@ -452,6 +452,9 @@ static int owner(pid_t pid, int wstatus, void *ctx)
 		return 1;
 	}
 	svc_reaped(s, pid, wstatus);
+	/* Any end of the main service ends tend, a requested stop included. */
+	if (s->conf->main && !svc_has_process(s) && s->state != ST_STARTING)
+		sup_shutdown(sup, "the main service ended");
 	return 1;
 }
 
