@@ -19,6 +19,7 @@ struct svc {
 	unsigned restarts; /* restarts so far */
 	unsigned starts;   /* runs so far (a client sees a restart happen) */
 	pid_t pid;	   /* 0 when no process runs */
+	pid_t last_pid;	   /* of the latest run, for events after it ended */
 	pid_t dead_pid;	   /* a child whose exec failed, still to be reaped */
 	int64_t started_ms;
 	int has_exit;	   /* last_wstatus holds the last run's end */

@@ -79,6 +79,16 @@ static enum ctl_status single_ctl(void *ctx, const struct ctl_request *req,
 	size_t i, first = req->cmd == CTL_SIGNAL ? 1 : 0;
 	int sig;
 
+	switch (req->cmd) {
+	case CTL_START:
+	case CTL_STOP:
+	case CTL_RESTART:
+	case CTL_RELOAD:
+		return ctlview_error(b, CTL_BAD_REQUEST,
+				     "single-command mode: nothing to start, stop, restart or reload");
+	default:
+		break;
+	}
 	for (i = first; i < req->nargs; i++)
 		if (strcmp(req->args[i], "main") != 0) {
 			char err[300];

@@ -144,6 +144,7 @@ static enum fsm_event start_process(struct svc *s)
 		return FE_SPAWN_FAILED;
 	}
 	s->pid = pid;
+	s->last_pid = pid;
 	s->starts++;
 	log_info("service %s: started as pid %d", c->name, (int)pid);
 	return FE_SPAWNED;

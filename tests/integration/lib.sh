@@ -548,3 +548,66 @@ trap 'exit 143' TERM
 trap 'exit 130' INT
 trap 'exit 129' HUP
 trap 'exit 141' PIPE
+
+# ---------------------------------------------------------------- tendctl
+# For the t_ctl_* tests: TENDCTL names the tendctl binary.
+
+# ctl ARGS...: runs `$TENDCTL -S $TEND_SOCK ARGS` (bounded by 60 s); sets
+# CTL_RC, CTL_OUT (stdout) and CTL_ERR (stderr). Never fails by itself.
+ctl() {
+	ctl_raw -S "$TEND_SOCK" "$@"
+}
+
+# ctl_raw ARGS...: the same without -S (a test that names the socket
+# itself, or none). CTL_PRE=(cmd args) runs "cmd args $TENDCTL ARGS"
+# (e.g. setpriv, to run the client as another user).
+CTL_PRE=()
+ctl_raw() {
+	: "${TENDCTL:?TENDCTL must name the tendctl binary}"
+	timeout -k 5 60 "${CTL_PRE[@]}" "$TENDCTL" "$@" \
+		>"$T/ctl.stdout" 2>"$T/ctl.stderr" </dev/null
+	CTL_RC=$?
+	CTL_OUT=$(cat "$T/ctl.stdout")
+	CTL_ERR=$(cat "$T/ctl.stderr")
+	return 0
+}
+
+# ctl_expect RC ARGS...: ctl ARGS, failing the test unless it exits RC.
+ctl_expect() {
+	local want=$1
+	shift
+	ctl "$@"
+	[ "$CTL_RC" = "$want" ] ||
+		fail "tendctl $*: exit $CTL_RC, expected $want; stdout: '$CTL_OUT'; stderr: '$CTL_ERR'"
+}
+
+# ctl_json PYEXPR: evaluates the Python expression PYEXPR with `d` bound to
+# the JSON object of `tendctl --json status` (run now) and prints it
+# (Python's str()); returns 1 when tendctl fails or the expression raises.
+ctl_json() {
+	ctl --json status || return 1
+	[ "$CTL_RC" = 0 ] || return 1
+	python3 -c 'import json, sys
+d = json.loads(sys.stdin.read())
+print(eval(sys.argv[1]))' "$1" <<<"$CTL_OUT"
+}
+
+# svc_json NAME FIELD: prints FIELD of service NAME from `status --json`
+# (None for null); returns 1 when there is no such service.
+svc_json() {
+	ctl_json "[s for s in d['services'] if s['name'] == '$1'][0]['$2']"
+}
+
+# svc_is NAME FIELD VALUE: svc_json NAME FIELD prints VALUE.
+svc_is() {
+	local v
+	v=$(svc_json "$1" "$2") || return 1
+	[ "$v" = "$3" ]
+}
+
+# ctl_true PYEXPR: as ctl_json, silent; succeeds when PYEXPR is true.
+ctl_true() {
+	local v
+	v=$(ctl_json "bool($1)") || return 1
+	[ "$v" = True ]
+}
