@@ -49,28 +49,7 @@ read -r SUP_PY _ <<<"$SUP_PY"
 "$SUP_PY" -c 'import supervisor.xmlrpc' 2>/dev/null ||
 	bench_die "cannot import supervisor.xmlrpc with $SUP_PY (supervisorctl's interpreter)"
 
-WORK=$(mktemp -d /tmp/tend-benchctl.XXXXXX)
-REAPERS=()
-cleanup() {
-	local r i
-	for r in "${REAPERS[@]}"; do
-		kill -0 "$r" 2>/dev/null || continue
-		"$WORK/probe" kill "$r" || true
-		for i in $(seq 100); do
-			kill -0 "$r" 2>/dev/null || break
-			sleep 0.02
-		done
-		kill -KILL "$r" 2>/dev/null || true
-		wait "$r" 2>/dev/null || true
-	done
-	REAPERS=()
-}
-trap 'cleanup; rm -rf "$WORK"' EXIT
-trap 'exit 130' INT TERM
-
-gcc -O2 -static -s -o "$WORK/bsvc" "$HERE/svc.c" || bench_die "cannot compile bench/svc.c"
-gcc -O2 -Wall -o "$WORK/probe" "$HERE/probe.c" || bench_die "cannot compile bench/probe.c"
-BSVC=$WORK/bsvc
+bench_setup tend-benchctl
 ulimit -n "$(ulimit -Hn)"
 
 # launch NAME CMD...: starts CMD under a probe reaper in $WORK/NAME (its
@@ -250,7 +229,7 @@ PY
 for p in "$TEND_SPID" "$SUP_SPID" "$S6_SPID"; do
 	[ "$("$WORK/probe" count "$p" bsvc)" = "$N" ] || bench_die "services restarted or died during the measurement"
 done
-cleanup
+bench_cleanup
 
 versions=""
 for p in supervisor s6; do

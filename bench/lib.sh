@@ -53,3 +53,33 @@ bench_build() {
 	fi
 	ninja -C "$dir" tend >/dev/null || bench_die "ninja -C $dir tend"
 }
+
+# bench_setup PREFIX: makes the work dir WORK (/tmp/PREFIX.XXXXXX), compiles
+# the service (BSVC) and the probe into it, and arranges that every probe
+# reaper recorded in REAPERS, with everything under it, is stopped by pid
+# and WORK removed when the script exits.
+bench_setup() {
+	WORK=$(mktemp -d "/tmp/$1.XXXXXX")
+	REAPERS=()
+	trap 'bench_cleanup; rm -rf "$WORK"' EXIT
+	trap 'exit 130' INT TERM
+	gcc -O2 -static -s -o "$WORK/bsvc" "$HERE/svc.c" || bench_die "cannot compile bench/svc.c"
+	gcc -O2 -Wall -o "$WORK/probe" "$HERE/probe.c" || bench_die "cannot compile bench/probe.c"
+	BSVC=$WORK/bsvc
+}
+
+# Stops every probe reaper in REAPERS (and, through /proc, everything under it).
+bench_cleanup() {
+	local r i
+	for r in "${REAPERS[@]}"; do
+		kill -0 "$r" 2>/dev/null || continue
+		"$WORK/probe" kill "$r" || true
+		for i in $(seq 100); do
+			kill -0 "$r" 2>/dev/null || break
+			sleep 0.02
+		done
+		kill -KILL "$r" 2>/dev/null || true
+		wait "$r" 2>/dev/null || true
+	done
+	REAPERS=()
+}

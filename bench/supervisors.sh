@@ -44,31 +44,7 @@ read -ra SUPS <<<"${BENCH_ONLY:-tend runit s6 supervisord}"
 bench_need gcc python3 runsvdir runsv s6-svscan s6-supervise s6-svscanctl supervisord
 [ "$(id -u)" = 0 ] || bench_die "run as root (1,000 services, rlimits)"
 
-WORK=$(mktemp -d /tmp/tend-bench.XXXXXX)
-REAPERS=()
-
-# Stops every process this script started (by pid: the probe reapers and,
-# through /proc, everything under them), then removes the work dir.
-cleanup() {
-	local r i
-	for r in "${REAPERS[@]}"; do
-		kill -0 "$r" 2>/dev/null || continue
-		"$WORK/probe" kill "$r" || true
-		for i in $(seq 100); do
-			kill -0 "$r" 2>/dev/null || break
-			sleep 0.02
-		done
-		kill -KILL "$r" 2>/dev/null || true
-		wait "$r" 2>/dev/null || true
-	done
-	REAPERS=()
-}
-trap 'cleanup; rm -rf "$WORK"' EXIT
-trap 'exit 130' INT TERM
-
-gcc -O2 -static -s -o "$WORK/bsvc" "$HERE/svc.c" || bench_die "cannot compile bench/svc.c"
-gcc -O2 -Wall -o "$WORK/probe" "$HERE/probe.c" || bench_die "cannot compile bench/probe.c"
-BSVC=$WORK/bsvc
+bench_setup tend-bench
 RESULTS=$WORK/results.tsv
 : >"$RESULTS"
 
@@ -184,7 +160,7 @@ launch() {
 
 # finish: stops what launch started (SIGKILL to the whole tree).
 finish() {
-	cleanup
+	bench_cleanup
 }
 
 fail_run() {
