@@ -246,6 +246,24 @@ worst = float(glob.get("drain-delay", "0")) + max(longest.values(), default=0.0)
 write(os.path.join(out, "worst-case"), "%g" % worst)
 '
 
+# Reading a dump of webstack_conf_dump in the directory $C:
+# cfg_list ARRAY SERVICE KEY: a list key (or a command's words) into ARRAY.
+cfg_list() { mapfile -d '' -t "$1" <"$C/svc/$2/$3"; }
+
+# arg SERVICE FLAG: the value after FLAG (or in FLAG=value) in its command.
+arg() {
+	local -a a
+	local i
+	cfg_list a "$1" command
+	for ((i = 0; i < ${#a[@]}; i++)); do
+		case ${a[i]} in
+		"$2") printf '%s\n' "${a[i + 1]}" && return 0 ;;
+		"$2"=*) printf '%s\n' "${a[i]#*=}" && return 0 ;;
+		esac
+	done
+	return 1
+}
+
 # webstack_exec USER GROUP UMASK WORKDIR ENVFILE ARGVFILE: becomes the
 # service the way tend starts one (SPEC §3): a new session and process
 # group, every signal at its default disposition and none blocked, no fd

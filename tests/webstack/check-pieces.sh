@@ -107,22 +107,6 @@ wait_until() {
 
 # Config values (see webstack_conf_dump).
 cfg() { cat "$C/svc/$1/$2"; }
-cfg_list() { # cfg_list ARRAY SERVICE KEY
-	mapfile -d '' -t "$1" <"$C/svc/$2/$3"
-}
-# arg SERVICE FLAG: the value after FLAG (or in FLAG=value) in its command.
-arg() {
-	local -a a
-	local i
-	cfg_list a "$1" command
-	for ((i = 0; i < ${#a[@]}; i++)); do
-		case ${a[i]} in
-		"$2") printf '%s\n' "${a[i + 1]}" && return 0 ;;
-		"$2"=*) printf '%s\n' "${a[i]#*=}" && return 0 ;;
-		esac
-	done
-	return 1
-}
 envval() { # envval SERVICE KEY
 	local -a e
 	local kv

@@ -167,19 +167,6 @@ pgroup_empty() { [ -z "$(pgroup_procs "$1")" ]; }
 
 cfg() { cat "$C/svc/$1/$2"; }
 deps=()
-cfg_list() { mapfile -d '' -t "$1" <"$C/svc/$2/$3"; }
-arg() { # arg SERVICE FLAG: the value after FLAG (or in FLAG=value)
-	local -a a
-	local i
-	cfg_list a "$1" command
-	for ((i = 0; i < ${#a[@]}; i++)); do
-		case ${a[i]} in
-		"$2") printf '%s\n' "${a[i + 1]}" && return 0 ;;
-		"$2"=*) printf '%s\n' "${a[i]#*=}" && return 0 ;;
-		esac
-	done
-	return 1
-}
 port_free() { # port_free tcp|udp PORT
 	python3 - "$1" "$2" <<'PY'
 import socket, sys
