@@ -398,6 +398,20 @@ no_zombies_under() {
 	[ -z "${2-}" ] || ((NDESC == $2))
 }
 
+# tend_child_running EXE: sets FOUND to tend's child whose program is EXE
+# (a resolved path); returns 1 when there is none yet.
+tend_child_running() {
+	local p
+	children "$TEND_PID"
+	for p in "${KIDS[@]}"; do
+		if [ "$(readlink "/proc/$p/exe" 2>/dev/null)" = "$1" ]; then
+			FOUND=$p
+			return 0
+		fi
+	done
+	return 1
+}
+
 # ------------------------------------------------------------ config mode
 
 # write_conf FILE: writes stdin to FILE through a rename, so that a reload

@@ -9,15 +9,7 @@ TESTCHILD_EXE=$(readlink -f "$TESTCHILD")
 
 # Sets CHILD_PID to tend's child once it runs testchild (after exec).
 _find_child() {
-	local p
-	children "$TEND_PID"
-	for p in "${KIDS[@]}"; do
-		if [ "$(readlink "/proc/$p/exe" 2>/dev/null)" = "$TESTCHILD_EXE" ]; then
-			CHILD_PID=$p
-			return 0
-		fi
-	done
-	return 1
+	tend_child_running "$TESTCHILD_EXE" && CHILD_PID=$FOUND
 }
 
 IGNORE='trap "" INT QUIT USR2 PIPE; exec "$@"'

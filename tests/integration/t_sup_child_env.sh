@@ -72,21 +72,9 @@ TEND_WRAP=("$TESTCHILD" closefds bash -c 'mount --bind "$1" /etc/group || exit 9
 TEND_STDIN=$T/stdin
 start_tend ns -c "$T/tend.conf"
 
-# find_child EXE: sets FOUND to tend's child that runs EXE.
-find_child() {
-	local p
-	children "$TEND_PID"
-	for p in "${KIDS[@]}"; do
-		if [ "$(readlink "/proc/$p/exe" 2>/dev/null)" = "$1" ]; then
-			FOUND=$p
-			return 0
-		fi
-	done
-	return 1
-}
-WAIT_WHY="the probe service running" wait_for 15 find_child "$(readlink -f "$PROBE")"
+WAIT_WHY="the probe service running" wait_for 15 tend_child_running "$(readlink -f "$PROBE")"
 PID=$FOUND
-WAIT_WHY="the plain service running" wait_for 15 find_child "$(readlink -f "$PLAIN")"
+WAIT_WHY="the plain service running" wait_for 15 tend_child_running "$(readlink -f "$PLAIN")"
 PLAIN_PID=$FOUND
 
 norm() { tr '\t' ' ' | sed 's/ *$//'; }
