@@ -15,6 +15,14 @@ enum svc_type {
 	SVC_ONESHOT, /* runs to completion; ready (done) after exit 0 */
 };
 
+/* Where a service's output goes (the service key `log`). */
+enum svc_log {
+	SVC_LOG_FORMAT,	 /* "": piped to tend's stdout/stderr in log-format */
+	SVC_LOG_INHERIT, /* "inherit": tend's own fds, no pipe */
+	SVC_LOG_NULL,	 /* "null": /dev/null */
+	SVC_LOG_FILE,	 /* "file:PATH": both streams to PATH, rotated */
+};
+
 enum restart_policy {
 	RESTART_ALWAYS,     /* after every exit, 0 included */
 	RESTART_ON_FAILURE, /* after an exit other than 0 */
@@ -49,6 +57,12 @@ struct svc_conf {
 
 	int stop_signal;
 	double stop_timeout;
+
+	enum svc_log log;
+	char *log_path;	     /* file:PATH: the absolute PATH; else NULL */
+	long long log_max_size; /* bytes; rotate when a line would pass it */
+	int log_keep;	     /* old files kept: PATH.1 (newest) .. PATH.N */
+	int line_log;	     /* of the `log` key, for cross-checks */
 };
 
 struct config {
@@ -61,6 +75,9 @@ struct config {
 	int include_dir_line;
 	int *forward_signals;
 	size_t nforward;
+	int log_format;	  /* enum log_format (logfmt.h): prefix, plain, json */
+	int log_timestamps;
+	size_t log_buffer; /* bytes of recent lines kept per service */
 	struct svc_conf *svcs;
 	size_t nsvcs;
 };
@@ -93,8 +110,8 @@ const struct svc_conf *conf_find(const struct config *c, const char *name);
 
 /*
  * 1 when a and b would run a different process: command, type, user,
- * group, workdir, umask, env, env-file (or its content). Other keys apply
- * in place on reload.
+ * group, workdir, umask, env, env-file (or its content), log. Other keys
+ * apply in place on reload.
  */
 int conf_svc_process_differs(const struct svc_conf *a,
 			     const struct svc_conf *b);

@@ -14,6 +14,7 @@
 #define CTL_WORD_MAX 255
 #define CTL_ARGS_MAX 1024
 #define CTL_BODY_MAX (16u << 20)
+#define CTL_LOG_LINES_MAX 1000000 /* the N of "log NAME N" */
 
 enum ctl_cmd {
 	CTL_STATUS,
@@ -26,6 +27,7 @@ enum ctl_cmd {
 	CTL_SIGNAL,
 	CTL_RELOAD,
 	CTL_SHUTDOWN,
+	CTL_LOG,
 	CTL_CMD_COUNT
 };
 
@@ -69,6 +71,25 @@ enum ctl_decode ctl_decode_request(const char *buf, size_t len,
 				   enum ctl_status *status, char *err,
 				   size_t errlen);
 void ctl_request_free(struct ctl_request *req);
+
+/* The arguments of a decoded log request: "NAME N [follow]". */
+struct ctl_log_args {
+	const char *name; /* points into the request */
+	unsigned long lines;
+	int follow;
+};
+
+/*
+ * The arguments of req, a log request that ctl_decode_request accepted.
+ * Returns 0, or -1 when req is not such a request.
+ */
+int ctl_log_args(const struct ctl_request *req, struct ctl_log_args *out);
+
+/*
+ * The N of a log request: decimal digits only (no sign, no space), at
+ * most CTL_LOG_LINES_MAX. Returns 0, or -1 (*out untouched).
+ */
+int ctl_log_lines_parse(const char *s, unsigned long *out);
 
 /* 1 for the commands a monitor-group member may run. */
 int ctl_cmd_read_only(enum ctl_cmd cmd);

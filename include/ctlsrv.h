@@ -18,14 +18,30 @@
 
 struct ctlclient;
 
+#define CTLSRV_KEY_MAX 64
+
+/* What a request makes of its client. */
+enum {
+	CTLSRV_REPLY,  /* one reply, then the connection closes */
+	CTLSRV_EVENTS, /* an events subscriber */
+	CTLSRV_FOLLOW, /* a follower of key's log lines (tendctl log -f) */
+};
+
+struct ctlsrv_stream {
+	int kind;
+	const char *key; /* CTLSRV_FOLLOW: the service name (copied) */
+};
+
 /*
  * Runs a decoded, permitted request. Fill reply (a JSON or text body) and
- * return its status; return CTL_OK with *stream set to make the client an
- * events subscriber (reply unused).
+ * return its status; return CTL_OK with stream->kind set to make the client
+ * stream: the stream header goes out, then reply as its first lines (each
+ * with its newline; may be empty).
  */
 typedef enum ctl_status (*ctlsrv_handler)(void *ctx,
 					  const struct ctl_request *req,
-					  struct jbuf *reply, int *stream);
+					  struct jbuf *reply,
+					  struct ctlsrv_stream *stream);
 
 struct ctlsrv_access {
 	int has_control, has_monitor;
@@ -52,8 +68,15 @@ const char *ctlsrv_path(const struct ctlsrv *srv);
 /* Sends one line (a JSON object, no newline) to every events subscriber. */
 void ctlsrv_broadcast(struct ctlsrv *srv, const char *line, size_t len);
 
+/* One line (no newline) to every client following key's log. */
+void ctlsrv_follow_send(struct ctlsrv *srv, const char *key,
+			const char *line, size_t len);
+
 /* 1 when some client streams events (so building them is worth it). */
 int ctlsrv_has_subscribers(const struct ctlsrv *srv);
+
+/* 1 when some client follows a log. */
+int ctlsrv_has_followers(const struct ctlsrv *srv);
 
 /* Closes every connection and the socket, and unlinks its path. */
 void ctlsrv_close(struct ctlsrv *srv);

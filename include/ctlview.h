@@ -21,13 +21,15 @@ struct ctl_view {
 	int main, critical;
 	const char *reason;    /* NULL: none */
 	int wanted;	       /* wanted up: check looks at it */
+	unsigned long log_dropped; /* output lines not written */
 };
 
-/* tend as a whole, for status. */
+/* tend as a whole, for status and metrics. */
 struct ctl_top {
 	double uptime;
 	unsigned long orphans;
 	int shutting_down;
+	unsigned long log_dropped; /* tend's own lines not written */
 };
 
 /* The status object of docs/protocol.md. */
@@ -38,9 +40,9 @@ void ctlview_status(struct jbuf *b, const struct ctl_top *top,
 void ctlview_check(struct jbuf *b, const struct ctl_view *v, size_t n,
 		   int all, int shutting_down);
 
-/* Prometheus text format. */
-void ctlview_metrics(struct jbuf *b, const struct ctl_view *v, size_t n,
-		     unsigned long orphans);
+/* Prometheus text format (of top: orphans and log_dropped). */
+void ctlview_metrics(struct jbuf *b, const struct ctl_top *top,
+		     const struct ctl_view *v, size_t n);
 
 /* One events line (no newline): v went from state from to v->state. */
 void ctlview_event(struct jbuf *b, double now, const struct ctl_view *v,

@@ -23,6 +23,14 @@ void log_errorx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/*
+ * Where tend's lines go instead of a write to stderr (the log multiplexer of
+ * config mode); fn gets the message alone, no "tend: ", no newline. NULL:
+ * stderr again.
+ */
+typedef void (*log_sink_fn)(const char *msg, size_t len);
+void log_set_sink(log_sink_fn fn);
+
 /* Before the first child runs only: report and exit with code. */
 void fatalx(int code, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3), noreturn));

@@ -2,6 +2,7 @@
 #ifndef TEND_SPAWN_H
 #define TEND_SPAWN_H
 
+#include <sys/resource.h>
 #include <sys/types.h>
 
 struct spawn_req {
@@ -19,6 +20,8 @@ struct spawn_req {
 	const char *workdir; /* NULL or "": unchanged */
 	int set_umask;
 	mode_t umask;
+	int out_fd, err_fd; /* above 2: the child's stdout/stderr; else tend's */
+	const struct rlimit *nofile; /* NULL, or RLIMIT_NOFILE to give back */
 };
 
 /* Why a child could not exec: the step that failed and its errno. */

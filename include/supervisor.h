@@ -3,6 +3,7 @@
 #define TEND_SUPERVISOR_H
 
 #include <ev.h>
+#include <sys/resource.h>
 
 #include "args.h"
 #include "conf.h"
@@ -38,6 +39,8 @@ struct sup {
 	struct plan_node *nodes; /* the dependency graph of svcs (see graph()) */
 	size_t nnodes;
 	int graph_dirty;
+	struct rlimit nofile; /* RLIMIT_NOFILE as tend got it, for children */
+	int nofile_saved;     /* tend raised its own: children get nofile */
 	ev_timer drain_timer, deadline_timer, phase_timer;
 };
 

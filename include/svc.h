@@ -8,6 +8,7 @@
 
 #include "conf.h"
 #include "fsm.h"
+#include "logmux.h"
 
 struct sup;
 
@@ -28,6 +29,7 @@ struct svc {
 	int cmdline;	   /* the main command given after -- (both mode) */
 	int removed;	   /* reload removed it: dropped once stopped */
 	ev_timer timer;
+	struct svclog log; /* its output: pipes, ring, log file */
 	struct sup *sup;
 };
 

@@ -1,9 +1,9 @@
 /*
  * tendctl's pure parts: checking a command line, and reading reply bodies
  * (docs/protocol.md, parsed with jansson): the status table, one-line
- * service summaries, the reload diff, the check report, and whether a
- * started, stopped or restarted service is done. No I/O but the FILEs
- * given.
+ * service summaries, the reload diff, the check report, log lines, and
+ * whether a started, stopped or restarted service is done. No I/O but the
+ * FILEs given.
  */
 #ifndef TEND_TENDCTL_H
 #define TEND_TENDCTL_H
@@ -20,8 +20,9 @@ void tc_uptime(double secs, char *buf, size_t len);
 
 /*
  * The status body as an aligned table: NAME STATE PID UPTIME RESTARTS
- * LAST-EXIT READY HEALTH, and REASON when any service has one. Returns 0,
- * or -1 when root is not a status object.
+ * LAST-EXIT READY HEALTH, and REASON when any service has one (or lost
+ * output lines: "log lines dropped: N"). Returns 0, or -1 when root is not
+ * a status object.
  */
 int tc_print_status(FILE *f, json_t *root);
 
@@ -84,13 +85,35 @@ int tc_exit_code(enum ctl_status st);
 /* 1 for the commands that wait for their services: start, stop, restart. */
 int tc_cmd_waits(const char *cmd);
 
+/* The flags that belong to one command each: 1 when given. */
+struct tc_flags {
+	int no_wait; /* start, stop, restart */
+	int dry_run; /* reload */
+	int follow;  /* log: -f */
+	int lines;   /* log: -n */
+};
+
 /*
  * 0 when cmd with its arguments and flags can be sent; else -1 and err
  * says why (unknown command, missing or extra arguments, a flag for
  * another command, a bad signal or service name): a usage error.
  */
 int tc_check_args(const char *cmd, char *const *args, size_t nargs,
-		  int no_wait, int dry_run, char *err, size_t errlen);
+		  const struct tc_flags *fl, char *err, size_t errlen);
+
+/*
+ * One object of a log reply or stream: its "msg" as the service wrote it
+ * (every byte, NUL included), then a newline unless "more" says that
+ * another piece of the same line follows. *open_line is kept between calls
+ * (start with 0): the stream whose line is still open, so that a line
+ * whose next piece does not come next (a line of the other stream came
+ * first) is ended before anything else is printed. Returns 0, or -1 when
+ * obj is not a log object.
+ */
+int tc_print_log(FILE *f, json_t *obj, int *open_line);
+
+/* Ends a line left open by tc_print_log (the stream ended mid-line). */
+void tc_print_log_end(FILE *f, int *open_line);
 
 /* 1 when s is a possible service name: [A-Za-z0-9_.-]{1,64}. */
 int tc_valid_name(const char *s);

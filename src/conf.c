@@ -18,12 +18,21 @@
 #include "confscan.h"
 #include "confutil.h"
 #include "envfile.h"
+#include "logfmt.h"
 #include "passwd.h"
 #include "plan.h"
 #include "signames.h"
 
 #define PASSWD_FILE "/etc/passwd"
 #define GROUP_FILE "/etc/group"
+
+/* Below a page, a log file would be rotated on nearly every line. */
+#define LOG_MAX_SIZE_MIN 4096LL
+/* Beyond any disk, and far from LLONG_MAX: size + a line cannot wrap. */
+#define LOG_MAX_SIZE_MAX (1LL << 62)
+#define LOG_KEEP_MAX 1000LL
+/* Per service, all kept in memory: a bound that a typo cannot exceed. */
+#define LOG_BUFFER_MAX (64LL << 20)
 
 /*
  * Every scalar is a string in the schema: tend parses the values itself,
@@ -48,6 +57,9 @@ static cfg_opt_t service_opts[] = {
 	CFG_STR("env-file", "", CFGF_NONE),
 	CFG_STR("stop-signal", "TERM", CFGF_NONE),
 	CFG_STR("stop-timeout", "5", CFGF_NONE),
+	CFG_STR("log", "", CFGF_NONE),
+	CFG_STR("log-max-size", "10485760", CFGF_NONE),
+	CFG_STR("log-keep", "3", CFGF_NONE),
 	CFG_STR("disabled", "false", CFGF_NONE),
 	CFG_END(),
 };
@@ -59,6 +71,9 @@ static cfg_opt_t top_opts[] = {
 	CFG_STR("shutdown-timeout", "9", CFGF_NONE),
 	CFG_STR("drain-delay", "0", CFGF_NONE),
 	CFG_STR("straggler-timeout", "2", CFGF_NONE),
+	CFG_STR("log-format", "prefix", CFGF_NONE),
+	CFG_STR("log-timestamps", "false", CFGF_NONE),
+	CFG_STR("log-buffer", "65536", CFGF_NONE),
 	CFG_STR("include-dir", "", CFGF_NONE),
 	CFG_STR_LIST("forward-signals", "{USR1, USR2}", CFGF_NONE),
 	CFG_SEC("service", service_opts, CFGF_MULTI | CFGF_TITLE),
@@ -120,6 +135,33 @@ static int get_bool(const struct source *src, cfg_t *cfg, int sec,
 		BAD(src, sec, key, "%s: invalid value '%s' (true or false)", key, v);
 		return -1;
 	}
+	return 0;
+}
+
+/*
+ * A whole number from min to max, digits only (no sign, no suffix). The
+ * bound is checked before each digit is added, so max may be near
+ * LLONG_MAX. what is put before "a whole number" in the message.
+ */
+static int get_whole(const struct source *src, cfg_t *cfg, int sec,
+		     const char *key, const char *what, long long min,
+		     long long max, long long *out)
+{
+	const char *v = cfg_getstr(cfg, key), *p;
+	long long n = 0;
+
+	for (p = v; *p != '\0'; p++) {
+		int d = *p - '0';
+
+		if (!isdigit((unsigned char)*p) || n > (max - d) / 10)
+			break;
+		n = n * 10 + d;
+	}
+	if (v[0] == '\0' || *p != '\0' || n < min)
+		return BAD(src, sec, key,
+			   "%s: invalid value '%s' (%sa whole number from %lld to %lld)",
+			   key, v, what, min, max);
+	*out = n;
 	return 0;
 }
 
@@ -228,6 +270,70 @@ static int parse_env(const struct source *src, cfg_t *cfg, int sec,
 	return bad ? -1 : 0;
 }
 
+/* 1 when the last component of the absolute path p names a directory. */
+static int names_dir(const char *p)
+{
+	const char *last = strrchr(p, '/') + 1;
+
+	return strcmp(last, "") == 0 || strcmp(last, ".") == 0 ||
+	       strcmp(last, "..") == 0;
+}
+
+/* log (where the output goes), log-max-size, log-keep. */
+static int parse_log(const struct source *src, cfg_t *cfg, int sec,
+		     struct svc_conf *s)
+{
+	const char *v = cfg_getstr(cfg, "log");
+	long long n;
+	int bad = 0;
+
+	s->line_log = key_line(src, sec, "log");
+	if (v[0] == '\0') {
+		s->log = SVC_LOG_FORMAT;
+	} else if (strcmp(v, "inherit") == 0) {
+		s->log = SVC_LOG_INHERIT;
+	} else if (strcmp(v, "null") == 0) {
+		s->log = SVC_LOG_NULL;
+	} else if (strncmp(v, "file:", 5) == 0) {
+		const char *path = v + 5;
+
+		/*
+		 * Absolute: a service's workdir is not tend's, and the file is
+		 * opened by tend. No NUL can be in it (the scan refuses one);
+		 * a newline would make the path unprintable in messages.
+		 */
+		s->log = SVC_LOG_FILE;
+		if (path[0] == '\0')
+			bad |= BAD(src, sec, "log",
+				   "log: 'file:' names no file (file:PATH)");
+		else if (strchr(path, '\n') != NULL)
+			bad |= BAD(src, sec, "log",
+				   "log: the file's path holds a newline");
+		else if (path[0] != '/')
+			bad |= BAD(src, sec, "log",
+				   "log: '%s' is not an absolute path", path);
+		else if (names_dir(path))
+			bad |= BAD(src, sec, "log", "log: '%s' names a directory",
+				   path);
+		else if ((s->log_path = strdup(path)) == NULL)
+			bad |= BAD(src, sec, "log", "out of memory");
+	} else {
+		bad |= BAD(src, sec, "log",
+			   "log: invalid value '%s' (\"\", \"inherit\", \"null\" or \"file:PATH\")",
+			   v);
+	}
+	if (get_whole(src, cfg, sec, "log-max-size", "bytes, ",
+		      LOG_MAX_SIZE_MIN, LOG_MAX_SIZE_MAX, &n) < 0)
+		bad = -1;
+	else
+		s->log_max_size = n;
+	if (get_whole(src, cfg, sec, "log-keep", "", 0, LOG_KEEP_MAX, &n) < 0)
+		bad = -1;
+	else
+		s->log_keep = (int)n;
+	return bad ? -1 : 0;
+}
+
 static int parse_service(const struct source *src, cfg_t *cfg, int sec,
 			 struct svc_conf *s)
 {
@@ -312,6 +418,7 @@ static int parse_service(const struct source *src, cfg_t *cfg, int sec,
 		bad |= BAD(src, sec, "restart",
 			   "restart: a oneshot cannot restart always (use on-failure)");
 
+	bad |= parse_log(src, cfg, sec, s);
 	bad |= parse_env(src, cfg, sec, s);
 	bad |= parse_ids(src, cfg, sec, s);
 	return bad ? -1 : 0;
@@ -360,6 +467,32 @@ static int parse_control(const struct source *src, cfg_t *cfg, struct config *c)
 	return bad ? -1 : 0;
 }
 
+/* log-format, log-timestamps, log-buffer. */
+static int parse_log_globals(const struct source *src, cfg_t *cfg,
+			     struct config *c)
+{
+	const char *v = cfg_getstr(cfg, "log-format");
+	long long n;
+	int bad = 0;
+
+	if (strcmp(v, "prefix") == 0)
+		c->log_format = LOGFMT_PREFIX;
+	else if (strcmp(v, "plain") == 0)
+		c->log_format = LOGFMT_PLAIN;
+	else if (strcmp(v, "json") == 0)
+		c->log_format = LOGFMT_JSON;
+	else
+		bad |= BAD(src, -1, "log-format",
+			   "log-format: invalid value '%s' (prefix, plain or json)", v);
+	bad |= get_bool(src, cfg, -1, "log-timestamps", &c->log_timestamps);
+	if (get_whole(src, cfg, -1, "log-buffer", "bytes, ", 0, LOG_BUFFER_MAX,
+		      &n) < 0)
+		bad = -1;
+	else
+		c->log_buffer = (size_t)n;
+	return bad ? -1 : 0;
+}
+
 static int parse_globals(const struct source *src, cfg_t *cfg, struct config *c)
 {
 	unsigned i, n = cfg_size(cfg, "forward-signals");
@@ -377,6 +510,7 @@ static int parse_globals(const struct source *src, cfg_t *cfg, struct config *c)
 	if (c->include_dir == NULL || c->forward_signals == NULL)
 		return BAD(src, -1, "include-dir", "out of memory");
 	bad |= parse_control(src, cfg, c);
+	bad |= parse_log_globals(src, cfg, c);
 	for (i = 0; i < n; i++) {
 		const char *v = cfg_getnstr(cfg, "forward-signals", i);
 		int sig = sig_parse(v);
@@ -731,6 +865,104 @@ out:
 	return bad ? -1 : 0;
 }
 
+/*
+ * The absolute path p with repeated slashes and "." components dropped, to
+ * compare two ways of writing one file. ".." stays: a symlink may be
+ * under it.
+ */
+static char *path_norm(const char *p)
+{
+	char *out = malloc(strlen(p) + 2), *o = out;
+
+	if (out == NULL)
+		return NULL;
+	for (;;) {
+		while (*p == '/')
+			p++;
+		if (*p == '\0')
+			break;
+		if (p[0] == '.' && (p[1] == '/' || p[1] == '\0')) {
+			p++;
+			continue;
+		}
+		*o++ = '/';
+		while (*p != '/' && *p != '\0')
+			*o++ = *p++;
+	}
+	if (o == out)
+		*o++ = '/';
+	*o = '\0';
+	return out;
+}
+
+/* 1 when b is a's path followed by ".N", N from 1 to keep: a rotation's. */
+static int is_rotation_of(const char *a, int keep, const char *b)
+{
+	size_t n = strlen(a);
+	long v = 0;
+	const char *p;
+
+	if (strncmp(a, b, n) != 0 || b[n] != '.' || b[n + 1] == '\0' ||
+	    b[n + 1] == '0')
+		return 0;
+	for (p = b + n + 1; *p != '\0'; p++) {
+		if (!isdigit((unsigned char)*p) || v > keep)
+			return 0;
+		v = v * 10 + (*p - '0');
+	}
+	return v >= 1 && v <= keep;
+}
+
+/*
+ * Two services writing one log file would interleave their lines, and the
+ * one that rotates would move the file from under the other; the same
+ * when one writes where another keeps its rotated files.
+ */
+static int check_log_files(const struct config *c, struct conf_errors *errs)
+{
+	char **norm = calloc(c->nsvcs ? c->nsvcs : 1, sizeof(*norm));
+	size_t i, j;
+	int bad = 0;
+
+	if (norm == NULL)
+		return conf_error(errs, c->path, 0, "out of memory");
+	for (i = 0; i < c->nsvcs; i++)
+		if (c->svcs[i].log_path != NULL &&
+		    (norm[i] = path_norm(c->svcs[i].log_path)) == NULL) {
+			bad = conf_error(errs, c->path, 0, "out of memory");
+			goto out;
+		}
+	for (i = 0; i < c->nsvcs; i++) {
+		const struct svc_conf *s = &c->svcs[i];
+
+		for (j = 0; norm[i] != NULL && j < c->nsvcs; j++) {
+			const struct svc_conf *t = &c->svcs[j];
+
+			if (j == i || norm[j] == NULL)
+				continue;
+			if (j < i && strcmp(norm[i], norm[j]) == 0) {
+				bad |= conf_error(errs, s->file, s->line_log,
+						  "service '%s' logs to '%s', as service '%s' does (first at %s:%d)",
+						  s->name, s->log_path, t->name,
+						  t->file, t->line_log);
+				break;
+			}
+			if (is_rotation_of(norm[j], t->log_keep, norm[i])) {
+				bad |= conf_error(errs, s->file, s->line_log,
+						  "service '%s' logs to '%s', where service '%s' keeps its rotated log (%s:%d)",
+						  s->name, s->log_path, t->name,
+						  t->file, t->line_log);
+				break;
+			}
+		}
+	}
+out:
+	for (i = 0; i < c->nsvcs; i++)
+		free(norm[i]);
+	free(norm);
+	return bad ? -1 : 0;
+}
+
 static struct config *finish_load(struct config *c, const char *extra_main,
 				  int bad, struct conf_errors *errs)
 {
@@ -740,6 +972,8 @@ static struct config *finish_load(struct config *c, const char *extra_main,
 		bad |= check_names(c, extra_main, errs);
 	if (!bad)
 		bad |= check_depends(c, errs);
+	if (!bad)
+		bad |= check_log_files(c, errs);
 	if (bad || errs->n > 0) {
 		conf_free(c);
 		return NULL;
@@ -801,6 +1035,7 @@ void conf_svc_free(struct svc_conf *s)
 	strv_free(s->env);
 	free(s->env_file);
 	strv_free(s->env_file_vars);
+	free(s->log_path);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -877,11 +1112,13 @@ struct svc_conf *conf_svc_dup(const struct svc_conf *s)
 	d->env = strv_dup(s->env);
 	d->env_file = strdup(s->env_file);
 	d->env_file_vars = s->env_file_vars ? strv_dup(s->env_file_vars) : NULL;
+	d->log_path = s->log_path ? strdup(s->log_path) : NULL;
 	if (d->file == NULL || d->command == NULL || d->argv == NULL ||
 	    d->depends == NULL || d->user == NULL || d->group == NULL ||
 	    (s->ngroups > 0 && d->groups == NULL) || d->workdir == NULL ||
 	    d->env == NULL || d->env_file == NULL ||
-	    (s->env_file_vars != NULL && d->env_file_vars == NULL)) {
+	    (s->env_file_vars != NULL && d->env_file_vars == NULL) ||
+	    (s->log_path != NULL && d->log_path == NULL)) {
 		conf_svc_free(d);
 		free(d);
 		return NULL;
@@ -889,6 +1126,15 @@ struct svc_conf *conf_svc_dup(const struct svc_conf *s)
 	return d;
 }
 
+/* strcmp where NULL equals only NULL. */
+static int str_eq(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+/* log is part of the process: its stdout and stderr are set at exec. */
 int conf_svc_process_differs(const struct svc_conf *a, const struct svc_conf *b)
 {
 	return strcmp(a->command, b->command) != 0 || a->type != b->type ||
@@ -899,7 +1145,8 @@ int conf_svc_process_differs(const struct svc_conf *a, const struct svc_conf *b)
 		memcmp(a->groups, b->groups, a->ngroups * sizeof(gid_t)) != 0) ||
 	       strcmp(a->workdir, b->workdir) != 0 || a->umask != b->umask ||
 	       !strv_eq(a->env, b->env) || strcmp(a->env_file, b->env_file) != 0 ||
-	       !strv_eq(a->env_file_vars, b->env_file_vars);
+	       !strv_eq(a->env_file_vars, b->env_file_vars) ||
+	       a->log != b->log || !str_eq(a->log_path, b->log_path);
 }
 
 enum conf_change conf_change_of(const struct svc_conf *old,
@@ -919,7 +1166,9 @@ enum conf_change conf_change_of(const struct svc_conf *old,
 	    old->stable_after != new_->stable_after ||
 	    !strv_eq(old->depends, new_->depends) ||
 	    old->stop_signal != new_->stop_signal ||
-	    old->stop_timeout != new_->stop_timeout)
+	    old->stop_timeout != new_->stop_timeout ||
+	    old->log_max_size != new_->log_max_size ||
+	    old->log_keep != new_->log_keep)
 		return CONF_INPLACE;
 	return CONF_UNCHANGED;
 }

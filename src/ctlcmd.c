@@ -16,6 +16,8 @@
 #include "ctlsrv.h"
 #include "ctlview.h"
 #include "log.h"
+#include "logline.h"
+#include "logmux.h"
 #include "reaper.h"
 #include "signames.h"
 #include "supervisor.h"
@@ -41,6 +43,7 @@ static struct ctl_view view(const struct sup *sup, const struct svc *s)
 	v.critical = s->conf->critical;
 	v.reason = s->reason;
 	v.wanted = s->want_up;
+	v.log_dropped = s->log.dropped;
 	return v;
 }
 
@@ -179,8 +182,101 @@ static int has_main(struct svc **s, size_t n)
 	return 0;
 }
 
+struct log_out {
+	struct jbuf *b;
+	const char *name;
+	int lines_only; /* a follow backlog: one object a line */
+};
+
+static void log_rec(void *ctx, const struct logring_rec *rec)
+{
+	struct log_out *o = ctx;
+	struct logfmt_line l;
+
+	memset(&l, 0, sizeof(l));
+	l.service = o->name;
+	l.stream = (enum log_stream)rec->stream;
+	l.msg = rec->msg;
+	l.len = rec->len;
+	l.flags = rec->flags;
+	l.ts_ms = rec->ts_ms;
+	if (o->lines_only)
+		o->b->first = 1;
+	logfmt_json_obj(o->b, &l, 1);
+	if (o->lines_only)
+		jb_raw(o->b, "\n", 1);
+}
+
+/* log NAME N [follow]: the recent lines, and the new ones with follow. */
+static enum ctl_status cmd_log(struct sup *sup, const struct ctl_request *req,
+			       struct jbuf *b, struct ctlsrv_stream *stream)
+{
+	static const char *const mode_names[] = { "", "inherit", "null", "file" };
+	struct ctl_log_args la;
+	struct log_out o;
+	struct svc *s;
+	unsigned long n;
+	char err[160];
+
+	if (ctl_log_args(req, &la) < 0)
+		return ctlview_error(b, CTL_BAD_REQUEST, "bad log request");
+	s = sup_find(sup, la.name);
+	if (s == NULL) {
+		snprintf(err, sizeof(err), "unknown service '%s'", la.name);
+		return ctlview_error(b, CTL_UNKNOWN_SERVICE, err);
+	}
+	if (!svclog_kept(&s->log)) {
+		snprintf(err, sizeof(err), "service %s: output is not kept (log = %s)",
+			 s->conf->name, mode_names[s->log.mode]);
+		return ctlview_error(b, CTL_FAILED, err);
+	}
+	o.b = b;
+	o.name = s->conf->name;
+	o.lines_only = la.follow;
+	/* Oldest lines left out until the reply fits (a huge log-buffer). */
+	for (n = la.lines;; n /= 2) {
+		b->len = 0;
+		b->first = 1;
+		if (!la.follow) {
+			jb_obj_begin(b);
+			jb_key(b, "service");
+			jb_str(b, s->conf->name);
+			jb_key(b, "lines");
+			jb_arr_begin(b);
+		}
+		logring_last(&s->log.ring, n, log_rec, &o);
+		if (!la.follow) {
+			jb_arr_end(b);
+			jb_obj_end(b);
+		}
+		if (b->oom || b->len <= CTL_BODY_MAX || n == 0)
+			break;
+	}
+	if (la.follow) {
+		stream->kind = CTLSRV_FOLLOW;
+		stream->key = s->conf->name;
+	}
+	return CTL_OK;
+}
+
+/* Every line of a piped service, to the clients that follow it. */
+static void follow_line(void *ctx, const struct svclog *lg,
+			const struct logfmt_line *l)
+{
+	struct sup *sup = ctx;
+	struct jbuf b;
+
+	if (!ctlsrv_has_followers(sup->ctl))
+		return;
+	jb_init(&b);
+	logfmt_json_obj(&b, l, 1);
+	if (!b.oom)
+		ctlsrv_follow_send(sup->ctl, lg->name, b.s, b.len);
+	jb_free(&b);
+}
+
 static enum ctl_status handle(void *ctx, const struct ctl_request *req,
-			      struct jbuf *b, int *stream)
+			      struct jbuf *b, struct ctlsrv_stream *stream)
 {
 	struct sup *sup = ctx;
 	enum ctl_status st = CTL_OK;
@@ -193,8 +289,10 @@ static enum ctl_status handle(void *ctx, const struct ctl_request *req,
 
 	switch (req->cmd) {
 	case CTL_EVENTS:
-		*stream = 1;
+		stream->kind = CTLSRV_EVENTS;
 		return CTL_OK;
+	case CTL_LOG:
+		return cmd_log(sup, req, b, stream);
 	case CTL_SHUTDOWN:
 		sup_shutdown(sup, "tendctl shutdown");
 		jb_obj_begin(b);
@@ -223,18 +321,20 @@ static enum ctl_status handle(void *ctx, const struct ctl_request *req,
 	if (v == NULL)
 		return ctlview_error(b, strncmp(err, "unknown", 7) == 0 ?
 					     CTL_UNKNOWN_SERVICE : CTL_FAILED, err);
+	memset(&top, 0, sizeof(top));
+	top.uptime = ev_time() - sup->started;
+	top.orphans = reaper_orphans();
+	top.shutting_down = down;
+	top.log_dropped = logmux_dropped();
 	switch (req->cmd) {
 	case CTL_STATUS:
-		top.uptime = ev_time() - sup->started;
-		top.orphans = reaper_orphans();
-		top.shutting_down = down;
 		ctlview_status(b, &top, v, n);
 		break;
 	case CTL_CHECK:
 		ctlview_check(b, v, n, req->nargs == 0, down);
 		break;
 	case CTL_METRICS:
-		ctlview_metrics(b, v, n, reaper_orphans());
+		ctlview_metrics(b, &top, v, n);
 		break;
 	default: /* start, stop, restart, signal */
 		if (down && req->cmd != CTL_STOP && req->cmd != CTL_SIGNAL) {
@@ -313,6 +413,7 @@ int sup_control_open(struct sup *sup, const struct config *c)
 		return -1;
 	}
 	log_info("control socket: %s", path);
+	logmux_set_follow(follow_line, sup);
 	return 0;
 }
 

@@ -16,6 +16,7 @@ static const char *const cmd_names[CTL_CMD_COUNT] = {
 	[CTL_START] = "start",	   [CTL_STOP] = "stop",
 	[CTL_RESTART] = "restart", [CTL_SIGNAL] = "signal",
 	[CTL_RELOAD] = "reload",   [CTL_SHUTDOWN] = "shutdown",
+	[CTL_LOG] = "log",
 };
 
 static const char *const status_names[CTL_STATUS_COUNT] = {
@@ -35,7 +36,7 @@ static const char *const status_names[CTL_STATUS_COUNT] = {
 int ctl_cmd_read_only(enum ctl_cmd cmd)
 {
 	return cmd == CTL_STATUS || cmd == CTL_CHECK || cmd == CTL_EVENTS ||
-	       cmd == CTL_METRICS;
+	       cmd == CTL_METRICS || cmd == CTL_LOG;
 }
 
 const char *ctl_cmd_name(enum ctl_cmd cmd)
@@ -139,6 +140,51 @@ static enum ctl_decode check_words(const char *s, size_t n, size_t *nwords,
 	return CTL_DECODE_OK;
 }
 
+int ctl_log_lines_parse(const char *s, unsigned long *out)
+{
+	unsigned long v = 0;
+
+	if (s == NULL || *s == '\0')
+		return -1;
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		v = v * 10 + (unsigned long)(*s - '0');
+		if (v > CTL_LOG_LINES_MAX)
+			return -1; /* checked at each digit: no wrap */
+	}
+	*out = v;
+	return 0;
+}
+
+static enum ctl_decode check_log(char *const *args, size_t nargs,
+				 const struct decode_err *e)
+{
+	unsigned long n;
+	size_t len;
+
+	if (nargs != 2 && nargs != 3)
+		return fail(e, CTL_BAD_REQUEST,
+			    "'log' needs a service name and a line count, "
+			    "then optionally 'follow'");
+	if (ctl_log_lines_parse(args[1], &n) < 0) {
+		len = strlen(args[1]);
+		return fail(e, CTL_BAD_REQUEST,
+			    "'log': bad line count '%.*s' (a decimal number "
+			    "from 0 to %d)",
+			    len > ERR_WORD ? ERR_WORD : (int)len, args[1],
+			    CTL_LOG_LINES_MAX);
+	}
+	if (nargs == 3 && strcmp(args[2], "follow") != 0) {
+		len = strlen(args[2]);
+		return fail(e, CTL_BAD_REQUEST,
+			    "'log': the third argument can only be 'follow', "
+			    "not '%.*s'",
+			    len > ERR_WORD ? ERR_WORD : (int)len, args[2]);
+	}
+	return CTL_DECODE_OK;
+}
+
 static enum ctl_decode check_nargs(enum ctl_cmd cmd, char *const *args,
 				   size_t nargs, const struct decode_err *e)
 {
@@ -173,6 +219,8 @@ static enum ctl_decode check_nargs(enum ctl_cmd cmd, char *const *args,
 			return CTL_DECODE_OK;
 		return fail(e, CTL_BAD_REQUEST,
 			    "'%s' takes no argument or 'dry-run'", name);
+	case CTL_LOG:
+		return check_log(args, nargs, e);
 	case CTL_CMD_COUNT:
 		break;
 	}
@@ -277,6 +325,19 @@ enum ctl_decode ctl_decode_request(const char *buf, size_t len,
 	if (used != NULL)
 		*used = n + 1;
 	return CTL_DECODE_OK;
+}
+
+int ctl_log_args(const struct ctl_request *req, struct ctl_log_args *out)
+{
+	const struct decode_err quiet = { NULL, NULL, 0 };
+
+	if (req == NULL || req->cmd != CTL_LOG ||
+	    check_log(req->args, req->nargs, &quiet) != CTL_DECODE_OK)
+		return -1;
+	out->name = req->args[0];
+	ctl_log_lines_parse(req->args[1], &out->lines);
+	out->follow = req->nargs == 3;
+	return 0;
 }
 
 void ctl_request_free(struct ctl_request *req)

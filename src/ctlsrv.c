@@ -27,7 +27,8 @@ struct ctlclient {
 	size_t inlen;
 	struct jbuf out;
 	size_t outoff;
-	int streaming;	  /* an events subscriber */
+	int streaming;	  /* CTLSRV_EVENTS or CTLSRV_FOLLOW; 0: a request */
+	char key[CTLSRV_KEY_MAX + 1]; /* CTLSRV_FOLLOW: the service */
 	int closing;	  /* close once out is written */
 	int can_all;	  /* may run every command */
 	int can_read;	  /* may run the read-only ones */
@@ -44,7 +45,7 @@ struct ctlsrv {
 	void *ctx;
 	struct ctlclient *clients;
 	size_t nclients;
-	size_t nstreaming;
+	size_t nstreaming, nfollowing;
 };
 
 static void client_close(struct ctlclient *c)
@@ -62,8 +63,10 @@ static void client_close(struct ctlclient *c)
 			break;
 		}
 	srv->nclients--;
-	if (c->streaming)
+	if (c->streaming == CTLSRV_EVENTS)
 		srv->nstreaming--;
+	if (c->streaming == CTLSRV_FOLLOW)
+		srv->nfollowing--;
 	free(c->in);
 	jb_free(&c->out);
 	free(c);
@@ -153,7 +156,7 @@ static void client_request(struct ctlclient *c, struct ctl_request *req)
 	struct ctlsrv *srv = c->srv;
 	struct jbuf body;
 	enum ctl_status st;
-	int stream = 0;
+	struct ctlsrv_stream stream = { CTLSRV_REPLY, NULL };
 
 	if (!c->can_all && !(c->can_read && ctl_cmd_read_only(req->cmd))) {
 		char msg[96];
@@ -165,14 +168,22 @@ static void client_request(struct ctlclient *c, struct ctl_request *req)
 	}
 	jb_init(&body);
 	st = srv->handler(srv->ctx, req, &body, &stream);
-	if (st == CTL_OK && stream) {
+	if (st == CTL_OK && stream.kind != CTLSRV_REPLY && !body.oom) {
 		char head[64];
 		int n = ctl_encode_stream_header(head, sizeof(head));
 
-		c->streaming = 1;
-		srv->nstreaming++;
+		c->streaming = stream.kind;
+		if (stream.kind == CTLSRV_FOLLOW) {
+			snprintf(c->key, sizeof(c->key), "%s",
+				 stream.key ? stream.key : "");
+			srv->nfollowing++;
+		} else {
+			srv->nstreaming++;
+		}
 		ev_timer_stop(srv->loop, &c->timer);
 		jb_raw(&c->out, head, (size_t)n);
+		/* What the stream starts with: the recent lines of a log. */
+		jb_raw(&c->out, body.s ? body.s : "", body.len);
 		client_flush(c);
 	} else if (body.oom) {
 		client_error(c, CTL_FAILED, "out of memory");
@@ -350,18 +361,20 @@ static void on_pause_end(struct ev_loop *loop, ev_timer *w, int revents)
 	ev_io_start(loop, &srv->aio);
 }
 
-void ctlsrv_broadcast(struct ctlsrv *srv, const char *line, size_t len)
+/* One line to every client streaming kind (and key, when not NULL). */
+static void stream_send(struct ctlsrv *srv, int kind, const char *key,
+			const char *line, size_t len)
 {
 	struct ctlclient *c, *next;
 
-	if (srv == NULL)
-		return;
 	for (c = srv->clients; c != NULL; c = next) {
 		next = c->next;
-		if (!c->streaming)
+		if (c->streaming != kind ||
+		    (key != NULL && strcmp(c->key, key) != 0))
 			continue;
 		if (c->out.len - c->outoff > CTLSRV_STREAM_BACKLOG) {
-			log_warnx("events: a subscriber is too slow: dropped");
+			log_warnx("%s: a client is too slow: dropped",
+				  kind == CTLSRV_EVENTS ? "events" : "log -f");
 			client_close(c);
 			continue;
 		}
@@ -371,9 +384,27 @@ void ctlsrv_broadcast(struct ctlsrv *srv, const char *line, size_t len)
 	}
 }
 
+void ctlsrv_broadcast(struct ctlsrv *srv, const char *line, size_t len)
+{
+	if (srv != NULL && srv->nstreaming > 0)
+		stream_send(srv, CTLSRV_EVENTS, NULL, line, len);
+}
+
+void ctlsrv_follow_send(struct ctlsrv *srv, const char *key,
+			const char *line, size_t len)
+{
+	if (srv != NULL && srv->nfollowing > 0)
+		stream_send(srv, CTLSRV_FOLLOW, key, line, len);
+}
+
 int ctlsrv_has_subscribers(const struct ctlsrv *srv)
 {
 	return srv != NULL && srv->nstreaming > 0;
+}
+
+int ctlsrv_has_followers(const struct ctlsrv *srv)
+{
+	return srv != NULL && srv->nfollowing > 0;
 }
 
 void ctlsrv_set_access(struct ctlsrv *srv, const struct ctlsrv_access *access)

@@ -60,6 +60,8 @@ static void service(struct jbuf *b, const struct ctl_view *v)
 	jb_str(b, v->reason);
 	jb_key(b, "starts");
 	jb_int(b, v->starts);
+	jb_key(b, "log_dropped");
+	jb_int(b, (long long)v->log_dropped);
 	jb_obj_end(b);
 }
 
@@ -77,6 +79,8 @@ void ctlview_status(struct jbuf *b, const struct ctl_top *top,
 	jb_num(b, top->uptime, 1);
 	jb_key(b, "orphans_reaped");
 	jb_int(b, (long long)top->orphans);
+	jb_key(b, "log_dropped");
+	jb_int(b, (long long)top->log_dropped);
 	jb_key(b, "shutting_down");
 	jb_bool(b, top->shutting_down);
 	jb_key(b, "services");
@@ -140,8 +144,8 @@ static void line(struct jbuf *b, const char *fmt, ...)
 		jb_raw(b, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
 }
 
-void ctlview_metrics(struct jbuf *b, const struct ctl_view *v, size_t n,
-		     unsigned long orphans)
+void ctlview_metrics(struct jbuf *b, const struct ctl_top *top,
+		     const struct ctl_view *v, size_t n)
 {
 	size_t i;
 
@@ -173,10 +177,19 @@ void ctlview_metrics(struct jbuf *b, const struct ctl_view *v, size_t n,
 	for (i = 0; i < n; i++)
 		line(b, "tend_service_uptime_seconds{service=\"%s\"} %.3f\n",
 		     v[i].name, v[i].pid > 0 ? v[i].uptime : 0.0);
+	line(b, "# HELP tend_service_log_dropped_total Lines of the service's output that could not be written.\n"
+		"# TYPE tend_service_log_dropped_total counter\n");
+	for (i = 0; i < n; i++)
+		line(b, "tend_service_log_dropped_total{service=\"%s\"} %lu\n",
+		     v[i].name, v[i].log_dropped);
 	line(b, "# HELP tend_orphans_reaped_total Adopted orphans tend reaped.\n"
 		"# TYPE tend_orphans_reaped_total counter\n"
 		"tend_orphans_reaped_total %lu\n",
-	     orphans);
+	     top->orphans);
+	line(b, "# HELP tend_log_dropped_total Lines of tend's own messages that could not be written.\n"
+		"# TYPE tend_log_dropped_total counter\n"
+		"tend_log_dropped_total %lu\n",
+	     top->log_dropped);
 }
 
 void ctlview_event(struct jbuf *b, double now, const struct ctl_view *v,

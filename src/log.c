@@ -10,6 +10,12 @@
 #include <unistd.h>
 
 static int log_level = LOG_LVL_WARN;
+static log_sink_fn log_sink;
+
+void log_set_sink(log_sink_fn fn)
+{
+	log_sink = fn;
+}
 
 void log_set_level(int level)
 {
@@ -84,6 +90,10 @@ static void log_emit(int level, int errnum, const char *fmt, va_list ap)
 		if (len > sizeof(buf) - 2)
 			len = sizeof(buf) - 2;
 	}
+	if (log_sink != NULL) {
+		log_sink(buf + 6, len - 6); /* without "tend: " */
+		return;
+	}
 	buf[len++] = '\n';
 	(void)write_all_nosigpipe(STDERR_FILENO, buf, len);
 }
@@ -134,6 +144,7 @@ void log_debug(const char *fmt, ...)
 
 void fatalx(int code, const char *fmt, ...)
 {
+	log_sink = NULL; /* a queue would not be written before exit */
 	LOG_BODY(LOG_LVL_ERROR, 0);
 	exit(code);
 }

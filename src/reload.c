@@ -11,6 +11,7 @@
 #include "conf.h"
 #include "confutil.h"
 #include "log.h"
+#include "logmux.h"
 #include "supervisor.h"
 #include "svc.h"
 
@@ -75,7 +76,21 @@ static void take_globals(struct sup *sup, struct config *new_)
 	old->include_dir = new_->include_dir;
 	new_->forward_signals = fw;
 	new_->include_dir = dir;
+	old->log_format = new_->log_format;
+	old->log_timestamps = new_->log_timestamps;
+	old->log_buffer = new_->log_buffer;
+	logmux_set_format(old->log_format, old->log_timestamps);
 	sup_control_update(sup, new_);
+}
+
+/* Ring sizes and log file settings, from each service's (new) conf. */
+static void update_logs(struct sup *sup)
+{
+	size_t i;
+
+	for (i = 0; i < sup->nsvcs; i++)
+		svclog_update(&sup->svcs[i]->log, sup->svcs[i]->conf,
+			      sup->cfg->log_buffer);
 }
 
 void reload_diff_free(struct reload_diff *d)
@@ -231,6 +246,7 @@ static void apply(struct sup *sup, struct config *c)
 	}
 	sup->graph_dirty = 1; /* depends may have changed */
 	take_globals(sup, c);
+	update_logs(sup);
 }
 
 int sup_reload_do(struct sup *sup, int dry_run, struct reload_diff *diff,

@@ -71,7 +71,7 @@ static struct ctl_view single_view(const struct single *s)
 }
 
 static enum ctl_status single_ctl(void *ctx, const struct ctl_request *req,
-				  struct jbuf *b, int *stream)
+				  struct jbuf *b, struct ctlsrv_stream *stream)
 {
 	struct single *s = ctx;
 	struct ctl_view v = single_view(s);
@@ -86,10 +86,15 @@ static enum ctl_status single_ctl(void *ctx, const struct ctl_request *req,
 	case CTL_RELOAD:
 		return ctlview_error(b, CTL_BAD_REQUEST,
 				     "single-command mode: nothing to start, stop, restart or reload");
+	case CTL_LOG:
+		if (strcmp(req->args[0], "main") != 0)
+			break; /* unknown below */
+		return ctlview_error(b, CTL_FAILED,
+				     "service main: output is not kept (single-command mode: log = inherit)");
 	default:
 		break;
 	}
-	for (i = first; i < req->nargs; i++)
+	for (i = first; i < (req->cmd == CTL_LOG ? 1 : req->nargs); i++)
 		if (strcmp(req->args[i], "main") != 0) {
 			char err[300];
 
@@ -98,21 +103,22 @@ static enum ctl_status single_ctl(void *ctx, const struct ctl_request *req,
 				 req->args[i]);
 			return ctlview_error(b, CTL_UNKNOWN_SERVICE, err);
 		}
+	memset(&top, 0, sizeof(top));
+	top.uptime = ev_time() - s->started;
+	top.orphans = reaper_orphans();
+	top.shutting_down = s->child_done;
 	switch (req->cmd) {
 	case CTL_STATUS:
-		top.uptime = ev_time() - s->started;
-		top.orphans = reaper_orphans();
-		top.shutting_down = s->child_done;
 		ctlview_status(b, &top, &v, 1);
 		return CTL_OK;
 	case CTL_CHECK:
 		ctlview_check(b, &v, 1, 0, s->child_done);
 		return CTL_OK;
 	case CTL_METRICS:
-		ctlview_metrics(b, &v, 1, reaper_orphans());
+		ctlview_metrics(b, &top, &v, 1);
 		return CTL_OK;
 	case CTL_EVENTS:
-		*stream = 1;
+		stream->kind = CTLSRV_EVENTS;
 		return CTL_OK;
 	case CTL_SIGNAL:
 	case CTL_SHUTDOWN:

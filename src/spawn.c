@@ -21,9 +21,10 @@ struct child_status {
 
 static const char *const step_names[] = {
 	"exec", "setsid", "stdin", "setgroups", "setgid", "setuid", "chdir",
+	"stdout", "setrlimit",
 };
 enum { STEP_EXEC, STEP_SETSID, STEP_STDIN, STEP_SETGROUPS, STEP_SETGID,
-       STEP_SETUID, STEP_CHDIR };
+       STEP_SETUID, STEP_CHDIR, STEP_STDOUT, STEP_RLIMIT };
 
 static void __attribute__((noreturn))
 child_fail(int status_fd, int step, int err)
@@ -39,6 +40,13 @@ static int child_setup(const struct spawn_req *req, int null_fd)
 {
 	if (null_fd >= 0 && dup2(null_fd, STDIN_FILENO) < 0)
 		return STEP_STDIN;
+	/* tend keeps 0-2 open, so these are above 2 and dup2 clears CLOEXEC. */
+	if ((req->out_fd > 2 && dup2(req->out_fd, STDOUT_FILENO) < 0) ||
+	    (req->err_fd > 2 && dup2(req->err_fd, STDERR_FILENO) < 0))
+		return STEP_STDOUT;
+	/* tend raised its own limit for its pipes; select() users want theirs. */
+	if (req->nofile != NULL && setrlimit(RLIMIT_NOFILE, req->nofile) < 0)
+		return STEP_RLIMIT;
 	if (req->close_fds && close_range(3, ~0U, 0) < 0) {
 		int fd;
 

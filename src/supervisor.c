@@ -1,6 +1,7 @@
 #include "supervisor.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include "cmdsplit.h"
 #include "exitcode.h"
 #include "log.h"
+#include "logmux.h"
 #include "ctlsrv.h"
 #include "loop.h"
 #include "plan.h"
@@ -474,6 +476,7 @@ static struct svc_conf *cmdline_conf(const struct args *a,
 	if (c == NULL)
 		return NULL;
 	snprintf(c->name, sizeof(c->name), "main");
+	c->log = SVC_LOG_INHERIT; /* its output is tend's, as in single mode */
 	c->file = strdup("(command line)");
 	c->command = strdup(a->cmd[0]);
 	c->argv = calloc((size_t)a->ncmd + 1, sizeof(char *));
@@ -548,6 +551,37 @@ static int take_services(struct sup *sup, struct config *cfg)
 	return 0;
 }
 
+/*
+ * Pipes of the services must never land on 0-2, which children get as
+ * their stdio: a closed one is opened on /dev/null.
+ */
+static void open_std_fds(void)
+{
+	int fd;
+
+	for (fd = 0; fd < 3; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && errno == EBADF &&
+		    open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY) != fd)
+			fatalx(1, "cannot open /dev/null as fd %d", fd);
+}
+
+/*
+ * Two pipes a service (and a control client each) need more than the
+ * usual 1024 fds for a thousand services; children get the limit tend got.
+ */
+static void raise_nofile(struct sup *sup)
+{
+	struct rlimit r;
+
+	if (getrlimit(RLIMIT_NOFILE, &sup->nofile) < 0 ||
+	    sup->nofile.rlim_cur >= sup->nofile.rlim_max)
+		return;
+	r = sup->nofile;
+	r.rlim_cur = r.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &r) == 0)
+		sup->nofile_saved = 1;
+}
+
 int sup_run(const struct args *a, struct config *cfg)
 {
 	struct sup sup;
@@ -560,6 +594,9 @@ int sup_run(const struct args *a, struct config *cfg)
 	sup.cause_code = -1;
 	sup.pid1 = getpid() == 1;
 	sup.loop = loop_init();
+	open_std_fds();
+	raise_nofile(&sup);
+	logmux_start(sup.loop, cfg->log_format, cfg->log_timestamps);
 	ev_init(&sup.drain_timer, on_drain);
 	ev_init(&sup.deadline_timer, on_deadline);
 	ev_init(&sup.phase_timer, on_phase_timer);
@@ -594,9 +631,10 @@ out:
 		free((void *)sup.nodes[i].deps);
 	free(sup.nodes);
 	for (i = 0; i < sup.nsvcs; i++)
-		svc_free(sup.svcs[i]);
+		svc_free(sup.svcs[i]); /* their last lines are read */
 	free(sup.svcs);
 	conf_free(sup.cfg);
+	logmux_finish();
 	loop_destroy(sup.loop);
 	return code;
 }

@@ -42,6 +42,7 @@ struct svc *svc_new(struct sup *sup, struct svc_conf *conf)
 	s->sup = sup;
 	s->state = ST_STOPPED;
 	ev_init(&s->timer, on_timer);
+	svclog_init(&s->log, conf, sup->cfg->log_buffer);
 	return s;
 }
 
@@ -50,6 +51,7 @@ void svc_free(struct svc *s)
 	if (s == NULL)
 		return;
 	ev_timer_stop(s->sup->loop, &s->timer);
+	svclog_free(&s->log);
 	conf_svc_free(s->conf);
 	free(s->conf);
 	free(s);
@@ -98,11 +100,17 @@ static enum fsm_event start_process(struct svc *s)
 	struct spawn_req req;
 	struct spawn_err se;
 	char **envp;
+	int out[2];
 	pid_t pid;
 
 	envp = env_merge(layers, 3);
 	if (envp == NULL) {
 		log_warnx("service %s: out of memory", c->name);
+		return FE_SPAWN_FAILED;
+	}
+	if (svclog_open(&s->log, c->uid, c->gid, out) < 0) {
+		log_warn("service %s: cannot make its output pipes", c->name);
+		free(envp);
 		return FE_SPAWN_FAILED;
 	}
 	memset(&req, 0, sizeof(req));
@@ -125,8 +133,12 @@ static enum fsm_event start_process(struct svc *s)
 	req.workdir = c->workdir;
 	req.set_umask = !s->cmdline;
 	req.umask = c->umask;
+	req.out_fd = out[0];
+	req.err_fd = out[1];
+	req.nofile = s->sup->nofile_saved ? &s->sup->nofile : NULL;
 
 	pid = spawn(&req, &se);
+	svclog_opened(&s->log, pid > 0);
 	free(envp);
 	s->started_ms = svc_now_ms(s->sup->loop);
 	if (pid < 0) {
@@ -211,6 +223,8 @@ void svc_reaped(struct svc *s, pid_t pid, int wstatus)
 	char name[16];
 	int stopping = s->state == ST_STOPPING;
 
+	/* Its last lines come before the news of its end. */
+	svclog_run_ended(&s->log);
 	if (WIFSIGNALED(wstatus))
 		log_info("service %s: pid %d killed by SIG%s", s->conf->name,
 			 (int)pid, sig_name(WTERMSIG(wstatus), name, sizeof(name)));

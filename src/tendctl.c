@@ -49,6 +49,7 @@ static const char usage_text[] =
 	"  check [NAME...]      exit 0 when every service is ready and well\n"
 	"  events               print state changes as JSON lines\n"
 	"  metrics              Prometheus text format\n"
+	"  log [-f] [-n N] NAME the last N (10) lines NAME wrote; -f follows\n"
 	"\n"
 	"Options (before or after the command):\n"
 	"  -S, --socket PATH    tend's socket (default: $TEND_SOCKET, else\n"
@@ -58,15 +59,21 @@ static const char usage_text[] =
 	"                       restart: for the services (default 30)\n"
 	"  --no-wait            start, stop, restart: return once asked\n"
 	"  --dry-run            reload: only print what would change\n"
+	"  -f, --follow         log: then print new lines until interrupted\n"
+	"  -n, --lines N        log: the last N lines (default 10)\n"
 	"  -h, --help           this text\n"
 	"  -V, --version        tendctl's version\n"
 	"\n"
 	"Exit: 0 done, 1 failed or not healthy, 2 usage error or unknown\n"
 	"service, 3 cannot reach tend or permission denied.\n";
 
+#define LOG_LINES_DEFAULT 10 /* as tail(1) */
+
 struct opts {
 	const char *socket;
-	int json, no_wait, dry_run;
+	int json;
+	struct tc_flags fl;
+	unsigned long lines; /* log */
 	int64_t timeout_ms; /* -1: the command's default */
 	const char *cmd;
 	char **args;
@@ -145,6 +152,16 @@ static int64_t parse_timeout(const char *s)
 	return (int64_t)ceil(v * 1000);
 }
 
+static unsigned long parse_lines(const char *s)
+{
+	unsigned long n;
+
+	if (ctl_log_lines_parse(s, &n) < 0)
+		die(EXIT_USAGE, "invalid line count '%s' (0 to %d)", s,
+		    CTL_LOG_LINES_MAX);
+	return n;
+}
+
 static void parse_opts(int argc, char **argv, struct opts *o)
 {
 	enum { OPT_JSON = 256, OPT_TIMEOUT, OPT_NO_WAIT, OPT_DRY_RUN };
@@ -154,6 +171,8 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 		{ "no-wait", no_argument, NULL, OPT_NO_WAIT },
 		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+		{ "follow", no_argument, NULL, 'f' },
+		{ "lines", required_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -162,13 +181,15 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 
 	memset(o, 0, sizeof(*o));
 	o->timeout_ms = -1;
+	o->lines = LOG_LINES_DEFAULT;
 	o->args = xrealloc(NULL, (size_t)argc * sizeof(*o->args));
 	opterr = 0;
 	/*
 	 * A leading '-' hands back words in order (as option 1) whatever
 	 * POSIXLY_CORRECT says: options may come before or after the command.
 	 */
-	while ((c = getopt_long(argc, argv, "-:S:hV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "-:S:hVfn:", longopts, NULL)) !=
+	       -1) {
 		switch (c) {
 		case 1:
 			if (o->cmd == NULL)
@@ -186,10 +207,17 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 			o->timeout_ms = parse_timeout(optarg);
 			break;
 		case OPT_NO_WAIT:
-			o->no_wait = 1;
+			o->fl.no_wait = 1;
 			break;
 		case OPT_DRY_RUN:
-			o->dry_run = 1;
+			o->fl.dry_run = 1;
+			break;
+		case 'f':
+			o->fl.follow = 1;
+			break;
+		case 'n':
+			o->lines = parse_lines(optarg);
+			o->fl.lines = 1;
 			break;
 		case 'h':
 			fputs(usage_text, stdout);
@@ -630,7 +658,7 @@ static int cmd_act(const struct opts *o, const char *path, int64_t xtimeout)
 	free(words);
 	check_reply(&r);
 	root = parse_body(&r, path);
-	if (o->no_wait) {
+	if (o->fl.no_wait) {
 		if (o->json)
 			print_body(&r);
 		else
@@ -674,7 +702,7 @@ static int cmd_simple(const struct opts *o, const char *path, int64_t xtimeout)
 	words[n++] = (char *)o->cmd;
 	memcpy(words + n, o->args, o->nargs * sizeof(*words));
 	n += o->nargs;
-	if (o->dry_run)
+	if (o->fl.dry_run)
 		words[n++] = "dry-run";
 	if (request(path, words, n, now_ms() + xtimeout, &r) < 0)
 		die_no_reply(path, xtimeout);
@@ -729,42 +757,63 @@ static int cmd_simple(const struct opts *o, const char *path, int64_t xtimeout)
 }
 
 /*
- * Prints each line of the event stream as it comes, until tend closes the
- * connection or SIGINT/SIGTERM, both a normal end (exit 0).
+ * For a stream: SIGINT and SIGTERM end tendctl with 0 (in wait_fd), and
+ * waitmask lets them in. They are caught even when ignored (a background
+ * job of a script): stopping the stream is what they are for here; and
+ * blocked but while waiting in ppoll, so none slips in between a check
+ * and the wait.
  */
-static int cmd_events(const char *path, int64_t xtimeout)
+static void catch_stop_signals(sigset_t *waitmask)
 {
 	struct sigaction sa = { .sa_handler = on_stop_signal };
-	sigset_t block, waitmask;
-	char *words[] = { "events" };
-	struct conn c;
-	struct reply r;
-	char *nl;
+	sigset_t block;
 
-	/*
-	 * Caught even when ignored (a background job of a script): stopping
-	 * the stream is what they are for here. Blocked but while waiting in
-	 * ppoll, so none slips in between a check and the wait.
-	 */
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigemptyset(&block);
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGTERM);
-	sigprocmask(SIG_BLOCK, &block, &waitmask);
-	sigdelset(&waitmask, SIGINT);
-	sigdelset(&waitmask, SIGTERM);
+	sigprocmask(SIG_BLOCK, &block, waitmask);
+	sigdelset(waitmask, SIGINT);
+	sigdelset(waitmask, SIGTERM);
+}
 
-	if (conn_request(&c, path, words, 1, now_ms() + xtimeout, &waitmask) <
-	    0)
+/*
+ * Sends a request whose success is a stream and reads up to the stream's
+ * first byte; an error reply ends tendctl with its exit code.
+ */
+static void stream_request(struct conn *c, const char *path, char **words,
+			   size_t nwords, int64_t xtimeout,
+			   const sigset_t *waitmask)
+{
+	struct reply r;
+
+	if (conn_request(c, path, words, nwords, now_ms() + xtimeout,
+			 waitmask) < 0)
 		die_no_reply(path, xtimeout);
-	if (c.body_len != SIZE_MAX) {
-		if (conn_body(&c, now_ms() + xtimeout, &waitmask, &r) < 0)
+	if (c->body_len != SIZE_MAX) {
+		if (conn_body(c, now_ms() + xtimeout, waitmask, &r) < 0)
 			die_no_reply(path, xtimeout);
 		check_reply(&r);
-		die(EXIT_UNREACHABLE, "tend at %s did not stream events", path);
+		die(EXIT_UNREACHABLE, "tend at %s did not stream its reply",
+		    path);
 	}
+}
+
+/*
+ * Prints each line of the event stream as it comes, until tend closes the
+ * connection or SIGINT/SIGTERM, both a normal end (exit 0).
+ */
+static int cmd_events(const char *path, int64_t xtimeout)
+{
+	sigset_t waitmask;
+	char *words[] = { "events" };
+	struct conn c;
+	char *nl;
+
+	catch_stop_signals(&waitmask);
+	stream_request(&c, path, words, 1, xtimeout, &waitmask);
 	for (;;) {
 		while ((nl = memchr(c.buf, '\n', c.len)) != NULL) {
 			size_t n = (size_t)(nl - c.buf) + 1;
@@ -787,6 +836,108 @@ static int cmd_events(const char *path, int64_t xtimeout)
 	return finish(0);
 }
 
+/* ---- log ---- */
+
+/*
+ * One object of a log reply: with --json as JSON on a line of its own,
+ * else the line as the service wrote it.
+ */
+static void log_obj(const struct opts *o, json_t *obj, int *open_line,
+		    const char *path)
+{
+	if (!json_is_string(json_object_get(obj, "msg")))
+		die(EXIT_UNREACHABLE, "malformed log line from tend at %s",
+		    path);
+	if (o->json) {
+		/* Re-encoded: one line, the same in both modes. */
+		json_dumpf(obj, stdout, 0);
+		putchar('\n');
+	} else {
+		tc_print_log(stdout, obj, open_line);
+	}
+}
+
+/* The n bytes at s, one line of a log stream (its newline excluded). */
+static void log_stream_line(const struct opts *o, const char *s, size_t n,
+			    int *open_line, const char *path)
+{
+	json_error_t err;
+	json_t *obj = json_loadb(s, n, JSON_ALLOW_NUL, &err);
+
+	if (obj == NULL)
+		die(EXIT_UNREACHABLE, "malformed log line from tend at %s: %s",
+		    path, err.text);
+	log_obj(o, obj, open_line, path);
+	json_decref(obj);
+}
+
+static void flush_stdout(void)
+{
+	if (fflush(stdout) != 0)
+		die(EXIT_FAIL, "cannot write output: %s", strerror(errno));
+}
+
+/*
+ * The last N lines of a service's output, oldest first; with -f, then
+ * each new line as it comes (through restarts), until tend closes the
+ * connection or SIGINT/SIGTERM, both a normal end (exit 0).
+ */
+static int cmd_log(const struct opts *o, const char *path, int64_t xtimeout)
+{
+	char num[24];
+	char *words[] = { "log", o->args[0], num, "follow" };
+	json_error_t err;
+	sigset_t waitmask;
+	struct conn c;
+	struct reply r;
+	json_t *root, *obj;
+	size_t i;
+	char *nl;
+	int open_line = 0;
+
+	snprintf(num, sizeof(num), "%lu", o->lines);
+	if (!o->fl.follow) {
+		if (request(path, words, 3, now_ms() + xtimeout, &r) < 0)
+			die_no_reply(path, xtimeout);
+		check_reply(&r);
+		root = json_loadb(r.body, r.len, JSON_ALLOW_NUL, &err);
+		if (root == NULL)
+			die(EXIT_UNREACHABLE,
+			    "malformed reply from tend at %s: %s", path,
+			    err.text);
+		if (!json_is_array(json_object_get(root, "lines")))
+			die(EXIT_UNREACHABLE, "malformed reply from tend at %s",
+			    path);
+		json_array_foreach (json_object_get(root, "lines"), i, obj)
+			log_obj(o, obj, &open_line, path);
+		tc_print_log_end(stdout, &open_line);
+		json_decref(root);
+		free(r.body);
+		return finish(0);
+	}
+
+	catch_stop_signals(&waitmask);
+	stream_request(&c, path, words, 4, xtimeout, &waitmask);
+	for (;;) {
+		while ((nl = memchr(c.buf, '\n', c.len)) != NULL) {
+			size_t n = (size_t)(nl - c.buf);
+
+			log_stream_line(o, c.buf, n, &open_line, path);
+			c.len -= n + 1;
+			memmove(c.buf, c.buf + n + 1, c.len);
+		}
+		/* Before each wait: a pipe reader sees every line at once. */
+		flush_stdout();
+		if (conn_read(&c, -1, &waitmask) == 0)
+			break;
+	}
+	if (c.len > 0) /* a last line without its newline */
+		log_stream_line(o, c.buf, c.len, &open_line, path);
+	tc_print_log_end(stdout, &open_line);
+	conn_close(&c);
+	return finish(0);
+}
+
 /* ---- main ---- */
 
 /* Everything that can be refused without asking tend: exit 2. */
@@ -796,8 +947,8 @@ static void validate(const struct opts *o)
 
 	if (o->cmd == NULL)
 		die(EXIT_USAGE, "no command given");
-	if (tc_check_args(o->cmd, o->args, o->nargs, o->no_wait, o->dry_run,
-			  err, sizeof(err)) < 0)
+	if (tc_check_args(o->cmd, o->args, o->nargs, &o->fl, err,
+			  sizeof(err)) < 0)
 		die(EXIT_USAGE, "%s", err);
 }
 
@@ -813,11 +964,14 @@ int main(int argc, char **argv)
 	path = socket_path(&o);
 	/* Waiting commands: --timeout is for the wait, each reply <= 10 s. */
 	xtimeout = o.timeout_ms >= 0 ? o.timeout_ms : EXCHANGE_TIMEOUT_MS;
-	if (tc_cmd_waits(o.cmd) && !o.no_wait && xtimeout > EXCHANGE_TIMEOUT_MS)
+	if (tc_cmd_waits(o.cmd) && !o.fl.no_wait &&
+	    xtimeout > EXCHANGE_TIMEOUT_MS)
 		xtimeout = EXCHANGE_TIMEOUT_MS;
 
 	if (strcmp(o.cmd, "events") == 0)
 		rc = cmd_events(path, xtimeout);
+	else if (strcmp(o.cmd, "log") == 0)
+		rc = cmd_log(&o, path, xtimeout);
 	else if (tc_cmd_waits(o.cmd))
 		rc = cmd_act(&o, path, xtimeout);
 	else

@@ -90,6 +90,37 @@ static const char *last_exit(json_t *svc, char *buf, size_t len)
 	return NULL;
 }
 
+/*
+ * The REASON cell: the reason, and the output lines lost, which get no
+ * column of their own (rare, and a column would widen every table);
+ * NULL when neither.
+ */
+static char *reason_cell(json_t *svc)
+{
+	const char *reason = tc_str(svc, "reason");
+	json_t *d = json_object_get(svc, "log_dropped");
+	long long n = json_is_integer(d) ? json_integer_value(d) : 0;
+	int has_reason = reason != NULL && *reason != '\0';
+	char note[64], *cell, *out;
+	size_t len;
+
+	if (n <= 0)
+		return has_reason ? clean_dup(reason) : NULL;
+	snprintf(note, sizeof(note), "log lines dropped: %lld", n);
+	if (!has_reason)
+		return clean_dup(note);
+	len = strlen(reason) + 2 + strlen(note) + 1;
+	cell = malloc(len);
+	if (cell == NULL) {
+		fputs("tendctl: out of memory\n", stderr);
+		exit(1);
+	}
+	snprintf(cell, len, "%s; %s", reason, note);
+	out = clean_dup(cell);
+	free(cell);
+	return out;
+}
+
 static const char *int_or_null(json_t *v, char *buf, size_t len)
 {
 	if (!json_is_integer(v))
@@ -120,8 +151,7 @@ static void fill_row(char **row, json_t *svc)
 	row[6] = clean_dup(json_is_true(json_object_get(svc, "ready")) ? "yes" :
 									 "no");
 	row[7] = clean_dup(health);
-	v = tc_str(svc, "reason");
-	row[COL_REASON] = v != NULL && *v != '\0' ? clean_dup(v) : NULL;
+	row[COL_REASON] = reason_cell(svc);
 }
 
 int tc_print_status(FILE *f, json_t *root)
@@ -269,6 +299,35 @@ int tc_print_check(FILE *f, json_t *root)
 	return json_is_true(healthy) ? 1 : 0;
 }
 
+int tc_print_log(FILE *f, json_t *obj, int *open_line)
+{
+	json_t *msg = json_object_get(obj, "msg");
+	const char *stream = tc_str(obj, "stream");
+	int s = stream != NULL && strcmp(stream, "stderr") == 0 ? 2 : 1;
+
+	if (!json_is_string(msg))
+		return -1;
+	if (*open_line != 0 &&
+	    (*open_line != s || !json_is_true(json_object_get(obj, "cont"))))
+		fputc('\n', f);
+	/* The decoded length: a line may hold NUL bytes (\u0000). */
+	fwrite(json_string_value(msg), 1, json_string_length(msg), f);
+	if (json_is_true(json_object_get(obj, "more"))) {
+		*open_line = s;
+	} else {
+		fputc('\n', f);
+		*open_line = 0;
+	}
+	return 0;
+}
+
+void tc_print_log_end(FILE *f, int *open_line)
+{
+	if (*open_line != 0)
+		fputc('\n', f);
+	*open_line = 0;
+}
+
 int tc_state_is(json_t *svc, const char *state)
 {
 	const char *s = tc_str(svc, "state");
@@ -384,6 +443,7 @@ static const struct {
 	{ "shutdown", 0, 0 },
 	{ "events", 0, 0 },
 	{ "metrics", 0, 0 },
+	{ "log", 1, 1 },
 };
 
 /* Writes the reason into err; returns -1. */
@@ -401,7 +461,7 @@ static int refuse(char *err, size_t errlen, const char *fmt, ...)
 }
 
 int tc_check_args(const char *cmd, char *const *args, size_t nargs,
-		  int no_wait, int dry_run, char *err, size_t errlen)
+		  const struct tc_flags *fl, char *err, size_t errlen)
 {
 	size_t i, n = sizeof(commands) / sizeof(commands[0]);
 
@@ -416,14 +476,20 @@ int tc_check_args(const char *cmd, char *const *args, size_t nargs,
 				      "a service name");
 	if (nargs > commands[i].max && commands[i].max == 0)
 		return refuse(err, errlen, "%s takes no arguments", cmd);
+	if (nargs > commands[i].max && commands[i].max == 1)
+		return refuse(err, errlen, "%s takes one service name", cmd);
 	if (nargs > commands[i].max)
 		return refuse(err, errlen, "%s takes at most %u arguments", cmd,
 			      commands[i].max);
-	if (no_wait && !tc_cmd_waits(cmd))
+	if (fl->no_wait && !tc_cmd_waits(cmd))
 		return refuse(err, errlen,
 			      "--no-wait is for start, stop and restart");
-	if (dry_run && strcmp(cmd, "reload") != 0)
+	if (fl->dry_run && strcmp(cmd, "reload") != 0)
 		return refuse(err, errlen, "--dry-run is for reload");
+	if (fl->follow && strcmp(cmd, "log") != 0)
+		return refuse(err, errlen, "-f/--follow is for log");
+	if (fl->lines && strcmp(cmd, "log") != 0)
+		return refuse(err, errlen, "-n/--lines is for log");
 	i = 0;
 	if (strcmp(cmd, "signal") == 0 && sig_parse(args[i++]) < 0)
 		return refuse(err, errlen, "invalid signal '%s'", args[0]);

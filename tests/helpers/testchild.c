@@ -16,6 +16,11 @@
  *   testchild stamp FILE [--run MS] [--exit CODE] [--die SIG]
  *                        [--term-delay MS] [--term-exit CODE]
  *                        [--ignore-term] [--tag WORD]
+ *   testchild lines N [--tag T] [--stderr-every K] [--len L] [--exit CODE]
+ *                     [--nonl TEXT] [--rec FILE]
+ *   testchild longline LEN [--char C]
+ *   testchild flood FILE SECONDS
+ *   testchild tick MS [--tag T] [--len L]
  *
  * `stamp` writes timestamped lines (wall clock, ms since the epoch, like
  * bash's EPOCHREALTIME, so the tests compare them with their own clock):
@@ -26,6 +31,36 @@
  * "die PID MS SIG" and death by SIG. Without --run, --exit and --die it runs
  * until a signal ends it. --tag WORD is ignored: it only marks the command
  * line. PID is the pid in the process's own namespace.
+ *
+ * The output modes feed tend's log multiplexer; their output is buffered
+ * and written in large writes, so they are fast. Any failed write to stdout
+ * or stderr ends them with a message on stderr and exit 99, or 98 when the
+ * error was EAGAIN (someone made their output fd non-blocking). `%p` in a
+ * tag or TEXT stands for the pid, so that each run of a restarted service
+ * writes different lines.
+ *
+ * `lines` writes N lines "T I/N" (I = 1..N, T default "L"); with --len L
+ * each is padded to exactly L bytes (newline excluded) by a space and
+ * letters (byte J of the line is 'a' + (I + J) % 26), so that every line is
+ * unique and a cut or a splice shows. Every K-th line (I % K == 0) goes to
+ * stderr, the others to stdout, each stream in 64 KiB writes of whole
+ * lines. Then --nonl TEXT is written to stdout without a newline, and it
+ * exits CODE (default 0). --rec FILE: "start PID MS" is appended to FILE
+ * first and "done PID MS" after the last write.
+ *
+ * `longline` writes one line of LEN bytes and a newline: C repeated, or by
+ * default "0-9A-Za-z" cycled with a shift of one every 62 bytes (byte J is
+ * that alphabet's (J + J / 62) % 62-th), so that pieces out of order show.
+ *
+ * `flood` appends "flags O_NONBLOCK=0|1" (of its fd 1) to FILE, writes
+ * 64 KiB blocks of 64-byte lines to stdout as fast as it can for SECONDS (a
+ * decimal), then appends "flags-end O_NONBLOCK=0|1" and "flood ok BYTES";
+ * at the first failed write it appends "flood EAGAIN" (exit 98) or "flood
+ * error ERRNO" (exit 99) instead.
+ *
+ * `tick` writes "T I" (I = 1, 2, ...; T default "T"; --len L pads as in
+ * `lines`) to stdout every MS milliseconds, one write a line, until a
+ * signal ends it.
  *
  * Record files are opened, written with a single write(2) in O_APPEND mode
  * and closed for each line, so that concurrent writers never interleave
@@ -79,7 +114,12 @@ usage(void)
 	    "       " PROG " closefds CMD [ARG...]\n"
 	    "       " PROG " fds\n"
 	    "       " PROG " stamp FILE [--run MS] [--exit CODE] [--die SIG]\n"
-	    "                 [--term-delay MS] [--term-exit CODE] [--ignore-term] [--tag WORD]\n");
+	    "                 [--term-delay MS] [--term-exit CODE] [--ignore-term] [--tag WORD]\n"
+	    "       " PROG " lines N [--tag T] [--stderr-every K] [--len L] [--exit CODE]\n"
+	    "                 [--nonl TEXT] [--rec FILE]\n"
+	    "       " PROG " longline LEN [--char C]\n"
+	    "       " PROG " flood FILE SECONDS\n"
+	    "       " PROG " tick MS [--tag T] [--len L]\n");
 	exit(2);
 }
 
@@ -763,6 +803,304 @@ cmd_stamp(int argc, char **argv)
 	_exit(code);
 }
 
+/* Writes all of buf to fd. A failure ends the process: 98 for EAGAIN (the
+ * fd was made non-blocking under us), 99 for any other error. */
+static void
+write_out(int fd, const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t r = write(fd, buf, len);
+		int e;
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r > 0) {
+			buf += r;
+			len -= (size_t)r;
+			continue;
+		}
+		e = r < 0 ? errno : EIO;
+		fprintf(stderr, PROG ": write to fd %d: %s\n", fd, strerror(e));
+		_exit(e == EAGAIN ? 98 : 99);
+	}
+}
+
+/* An output stream buffered so that each write(2) holds 64 KiB of whole
+ * lines: fast, and a process killed between two writes leaves no half
+ * line behind. */
+struct outbuf {
+	int fd;
+	size_t len;
+	char buf[65536];
+};
+
+static void
+outbuf_flush(struct outbuf *o)
+{
+	write_out(o->fd, o->buf, o->len);
+	o->len = 0;
+}
+
+static void
+outbuf_put(struct outbuf *o, const char *s, size_t n)
+{
+	if (o->len + n > sizeof(o->buf))
+		outbuf_flush(o);
+	if (n > sizeof(o->buf)) {
+		write_out(o->fd, s, n);
+		return;
+	}
+	memcpy(o->buf + o->len, s, n);
+	o->len += n;
+}
+
+/* s with every "%p" replaced by our pid (malloc'd). */
+static char *
+expand_pid(const char *s)
+{
+	char pid[24], *r;
+	size_t plen, n = 0;
+
+	plen = (size_t)snprintf(pid, sizeof(pid), "%ld", (long)getpid());
+	/* Each byte of s becomes at most plen bytes ("%p": 2 -> plen). */
+	r = malloc(strlen(s) * plen + 1);
+	if (r == NULL)
+		die_msg("out of memory");
+	while (*s != '\0') {
+		if (s[0] == '%' && s[1] == 'p') {
+			memcpy(r + n, pid, plen);
+			n += plen;
+			s += 2;
+		} else {
+			r[n++] = *s++;
+		}
+	}
+	r[n] = '\0';
+	return r;
+}
+
+/* Line i of `lines` (of n; n == 0: a `tick` line) into buf, its newline
+ * included; returns its length. buf holds max(len, strlen(tag) + 48) + 2
+ * bytes. */
+static size_t
+format_line(char *buf, size_t cap, const char *tag, long i, long n, long len)
+{
+	size_t k;
+	int h;
+
+	if (n > 0)
+		h = snprintf(buf, cap, "%s %ld/%ld", tag, i, n);
+	else
+		h = snprintf(buf, cap, "%s %ld", tag, i);
+	k = (size_t)h;
+	if ((long)k < len) {
+		buf[k++] = ' ';
+		while ((long)k < len) {
+			buf[k] = (char)('a' + (i + (long)k) % 26);
+			k++;
+		}
+	}
+	buf[k++] = '\n';
+	return k;
+}
+
+static char *
+line_buffer(const char *tag, long len, size_t *cap)
+{
+	size_t need = strlen(tag) + 48;
+	char *buf;
+
+	if ((size_t)len > need)
+		need = (size_t)len;
+	*cap = need + 2;
+	buf = malloc(*cap);
+	if (buf == NULL)
+		die_msg("out of memory");
+	return buf;
+}
+
+static int
+cmd_lines(int argc, char **argv)
+{
+	static struct outbuf out[2] = { { .fd = 1 }, { .fd = 2 } };
+	const char *tag = "L", *nonl = NULL, *rec = NULL;
+	long n, every = 0, len = 0;
+	int code = 0;
+	char *line, *tg;
+	size_t cap;
+
+	if (argc < 1)
+		usage();
+	n = parse_int(argv[0], 0, INT_MAX, "count");
+	for (int i = 1; i < argc; i++) {
+		const char *o = argv[i];
+
+		if (i + 1 >= argc)
+			usage();
+		if (strcmp(o, "--tag") == 0)
+			tag = argv[++i];
+		else if (strcmp(o, "--stderr-every") == 0)
+			every = parse_int(argv[++i], 0, INT_MAX, "stderr-every");
+		else if (strcmp(o, "--len") == 0)
+			len = parse_int(argv[++i], 0, INT_MAX, "length");
+		else if (strcmp(o, "--exit") == 0)
+			code = parse_int(argv[++i], 0, 255, "exit code");
+		else if (strcmp(o, "--nonl") == 0)
+			nonl = argv[++i];
+		else if (strcmp(o, "--rec") == 0)
+			rec = argv[++i];
+		else
+			usage();
+	}
+	tg = expand_pid(tag);
+	line = line_buffer(tg, len, &cap);
+	stamp_opt.path = rec;
+	if (rec != NULL)
+		stamp_line("start", NULL, 0, 0);
+	for (long i = 1; i <= n; i++) {
+		size_t k = format_line(line, cap, tg, i, n, len);
+
+		outbuf_put(&out[every > 0 && i % every == 0], line, k);
+	}
+	outbuf_flush(&out[0]);
+	outbuf_flush(&out[1]);
+	if (nonl != NULL) {
+		char *t = expand_pid(nonl);
+
+		write_out(1, t, strlen(t));
+	}
+	if (rec != NULL)
+		stamp_line("done", NULL, 0, 0);
+	/* _exit: see cmd_stamp. */
+	_exit(code);
+}
+
+static int
+cmd_longline(int argc, char **argv)
+{
+	static const char alnum[] =
+	    "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+	int c = -1;
+	long len;
+	char *buf;
+
+	if (argc == 3 && strcmp(argv[1], "--char") == 0 && argv[2][0] != '\0')
+		c = (unsigned char)argv[2][0];
+	else if (argc != 1)
+		usage();
+	len = parse_int(argv[0], 0, INT_MAX, "length");
+	buf = malloc((size_t)len + 1);
+	if (buf == NULL)
+		die_msg("out of memory");
+	for (long j = 0; j < len; j++)
+		buf[j] = c >= 0 ? (char)c : alnum[(j + j / 62) % 62];
+	buf[len] = '\n';
+	write_out(1, buf, (size_t)len + 1);
+	_exit(0);
+}
+
+/* Appends "WHAT O_NONBLOCK=0|1" (of fd 1 now) to path. */
+static void
+flood_flags(const char *path, const char *what)
+{
+	char line[64];
+	int fl = fcntl(1, F_GETFL), n;
+
+	if (fl < 0)
+		n = snprintf(line, sizeof(line), "%s error %d\n", what, errno);
+	else
+		n = snprintf(line, sizeof(line), "%s O_NONBLOCK=%d\n", what,
+		    (fl & O_NONBLOCK) != 0);
+	append_line(path, line, (size_t)n);
+}
+
+static int
+cmd_flood(int argc, char **argv)
+{
+	static char block[65536];
+	struct timespec now, end;
+	long long bytes = 0;
+	char line[64], *e;
+	double secs;
+	int n;
+
+	if (argc != 2)
+		usage();
+	secs = strtod(argv[1], &e);
+	if (e == argv[1] || *e != '\0' || !(secs >= 0 && secs < 1e6))
+		die_msg("bad seconds: '%s'", argv[1]);
+	flood_flags(argv[0], "flags");
+	for (size_t i = 0; i < sizeof(block); i++)
+		block[i] = (i + 1) % 64 == 0 ? '\n' : 'f';
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	end.tv_sec += (time_t)secs;
+	end.tv_nsec += (long)((secs - (double)(time_t)secs) * 1e9);
+	if (end.tv_nsec >= 1000000000L) {
+		end.tv_sec++;
+		end.tv_nsec -= 1000000000L;
+	}
+	for (;;) {
+		size_t off = 0;
+
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec > end.tv_sec ||
+		    (now.tv_sec == end.tv_sec && now.tv_nsec >= end.tv_nsec))
+			break;
+		while (off < sizeof(block)) {
+			ssize_t r = write(1, block + off, sizeof(block) - off);
+
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r <= 0) {
+				int err = r < 0 ? errno : EIO;
+
+				if (err == EAGAIN)
+					n = snprintf(line, sizeof(line), "flood EAGAIN\n");
+				else
+					n = snprintf(line, sizeof(line), "flood error %d\n", err);
+				append_line(argv[0], line, (size_t)n);
+				_exit(err == EAGAIN ? 98 : 99);
+			}
+			off += (size_t)r;
+			bytes += r;
+		}
+	}
+	flood_flags(argv[0], "flags-end");
+	n = snprintf(line, sizeof(line), "flood ok %lld\n", bytes);
+	append_line(argv[0], line, (size_t)n);
+	_exit(0);
+}
+
+static int
+cmd_tick(int argc, char **argv)
+{
+	const char *tag = "T";
+	long ms, len = 0;
+	char *line, *tg;
+	size_t cap;
+
+	if (argc < 1)
+		usage();
+	ms = parse_int(argv[0], 0, INT_MAX, "interval");
+	for (int i = 1; i < argc; i++) {
+		if (i + 1 >= argc)
+			usage();
+		if (strcmp(argv[i], "--tag") == 0)
+			tag = argv[++i];
+		else if (strcmp(argv[i], "--len") == 0)
+			len = parse_int(argv[++i], 0, INT_MAX, "length");
+		else
+			usage();
+	}
+	tg = expand_pid(tag);
+	line = line_buffer(tg, len, &cap);
+	for (long i = 1;; i++) {
+		write_out(1, line, format_line(line, cap, tg, i, 0, len));
+		if (ms > 0)
+			sleep_ms(ms);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -775,6 +1113,8 @@ main(int argc, char **argv)
 		{ "orphans", cmd_orphans },     { "tree", cmd_tree },
 		{ "straggler", cmd_straggler }, { "closefds", cmd_closefds },
 		{ "fds", cmd_fds },             { "stamp", cmd_stamp },
+		{ "lines", cmd_lines },         { "longline", cmd_longline },
+		{ "flood", cmd_flood },         { "tick", cmd_tick },
 	};
 
 	if (argc < 2)

@@ -625,3 +625,112 @@ ctl_true() {
 	v=$(ctl_json "bool($1)") || return 1
 	[ "$v" = True ]
 }
+
+# ------------------------------------------------------------------- logs
+# For the t_log_* tests.
+
+# slow_reader FIFO OUT GO CHUNK PAUSE_MS: a slow consumer of FIFO, in the
+# background (bg): copies it to the file OUT reading at most CHUNK bytes,
+# then pausing PAUSE_MS ms, until the file GO exists; then at full speed
+# until EOF. Sets READER_PID. Start it before the writer opens FIFO (e.g.
+# TEND_STDOUT=FIFO start_tend ...).
+slow_reader() {
+	bg python3 -c 'import os, sys, time
+fifo, out, go = sys.argv[1:4]
+chunk, pause = int(sys.argv[4]), int(sys.argv[5]) / 1000
+fd = os.open(fifo, os.O_RDONLY)
+fast = False
+with open(out, "wb", buffering=0) as f:
+    while True:
+        fast = fast or os.path.exists(go)
+        b = os.read(fd, 1 << 16 if fast else chunk)
+        if not b:
+            break
+        f.write(b)
+        if not fast:
+            time.sleep(pause)' "$@"
+	READER_PID=$BG_PID
+}
+
+# fd_flags PID FD: the "flags:" field (octal) of /proc/PID/fdinfo/FD.
+fd_flags() {
+	local k v
+	while read -r k v; do
+		if [ "$k" = flags: ]; then
+			echo "$v"
+			return 0
+		fi
+	done 2>/dev/null <"/proc/$1/fdinfo/$2"
+	return 1
+}
+
+# log_check OUT ERR NAME=EXPOUT:EXPERR...: tend's stdout OUT and stderr ERR
+# (log-format prefix) hold, for each NAME, the lines of EXPOUT (what NAME
+# writes to its stdout, made by running its command outside tend) on OUT
+# and of EXPERR on ERR, each as "NAME | line", exactly once, whole and in
+# order; and nothing else but tend's own "tend: " lines (on ERR) and the
+# lines of the services named in LOG_IGNORE (space separated). Fails the
+# test otherwise, saying what is missing, extra or out of order.
+log_check() {
+	python3 - "$@" >"$T/log_check.txt" 2>&1 <<'PY' ||
+import collections, os, re, sys
+out_path, err_path, specs = sys.argv[1], sys.argv[2], sys.argv[3:]
+ignore = set(os.environ.get("LOG_IGNORE", "").split())
+line_re = re.compile(rb"([A-Za-z0-9_.-]{1,64}) \| (.*)", re.S)
+
+def lines_of(path):
+    data = open(path, "rb").read()
+    if data and not data.endswith(b"\n"):
+        raise SystemExit("%s does not end with a newline: %r" % (path, data[-80:]))
+    return data.split(b"\n")[:-1] if data else []
+
+def split(path, own_ok):
+    per = collections.defaultdict(list)
+    for n, l in enumerate(lines_of(path), 1):
+        if own_ok and l.startswith(b"tend: "):
+            continue
+        m = line_re.fullmatch(l)
+        if not m:
+            raise SystemExit("%s line %d is neither 'NAME | line'%s: %r"
+                             % (path, n, " nor 'tend: ...'" if own_ok else "", l[:200]))
+        per[m.group(1).decode()].append(m.group(2))
+    return per
+
+def compare(what, got, want):
+    if got == want:
+        return []
+    g, w = collections.Counter(got), collections.Counter(want)
+    missing, extra = w - g, g - w
+    dup = [l for l, c in g.items() if c > 1]
+    msg = ["%s: %d lines, expected %d" % (what, len(got), len(want))]
+    if missing:
+        msg.append("  %d missing, e.g. %r" % (sum(missing.values()), sorted(missing)[:3]))
+    if extra:
+        msg.append("  %d unexpected, e.g. %r" % (sum(extra.values()), sorted(extra)[:3]))
+    if dup:
+        msg.append("  %d lines more than once, e.g. %r" % (len(dup), dup[:3]))
+    if not missing and not extra:
+        i = next(i for i, (a, b) in enumerate(zip(got, want)) if a != b)
+        msg.append("  out of order from line %d: %r, expected %r" % (i + 1, got[i][:80], want[i][:80]))
+    return msg
+
+out, err = split(out_path, False), split(err_path, True)
+errors, names = [], set()
+for spec in specs:
+    name, files = spec.split("=", 1)
+    exp_out, exp_err = files.split(":", 1)
+    names.add(name)
+    errors += compare("%s on stdout" % name, out.pop(name, []), lines_of(exp_out))
+    errors += compare("%s on stderr" % name, err.pop(name, []), lines_of(exp_err))
+    print("%s: %d lines on stdout, %d on stderr" % (name, sum(1 for _ in open(exp_out, "rb")),
+                                                    sum(1 for _ in open(exp_err, "rb"))))
+for stream, rest in (("stdout", out), ("stderr", err)):
+    for name, ls in rest.items():
+        if name not in ignore:
+            errors.append("%d lines of '%s' on %s, e.g. %r" % (len(ls), name, stream, ls[:2]))
+if errors:
+    raise SystemExit("\n".join(errors))
+PY
+		fail "log_check: $(cat "$T/log_check.txt")"
+	log "$(cat "$T/log_check.txt")"
+}

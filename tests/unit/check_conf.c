@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "conf.h"
+#include "logfmt.h"
 #include "unit.h"
 #include "unit_util.h"
 
@@ -334,6 +335,135 @@ START_TEST(test_extra_main_ok)
 }
 END_TEST
 
+/* ---- conf_load_text: the log keys ---- */
+
+START_TEST(test_log_defaults)
+{
+	struct config *c = expect_ok(load(WEB(""), NULL));
+	const struct svc_conf *s = find(c, "web");
+
+	ck_assert_int_eq(c->log_format, LOGFMT_PREFIX);
+	ck_assert_int_eq(c->log_timestamps, 0);
+	ck_assert_uint_eq(c->log_buffer, 65536);
+	ck_assert_int_eq(s->log, SVC_LOG_FORMAT);
+	ck_assert_ptr_null(s->log_path);
+	ck_assert_int_eq(s->log_max_size, 10485760);
+	ck_assert_int_eq(s->log_keep, 3);
+	/* Not written: the section's line, as for the other keys. */
+	ck_assert_int_eq(s->line_log, 1);
+	conf_free(c);
+}
+END_TEST
+
+static const struct {
+	const char *text;
+	int format, timestamps;
+	size_t buffer;
+} log_globals[] = {
+	{ "log-format = prefix\n", LOGFMT_PREFIX, 0, 65536 },
+	{ "log-format = plain\n", LOGFMT_PLAIN, 0, 65536 },
+	{ "log-format = \"json\"\n", LOGFMT_JSON, 0, 65536 },
+	{ "log-timestamps = true\n", LOGFMT_PREFIX, 1, 65536 },
+	{ "log-timestamps = Yes\n", LOGFMT_PREFIX, 1, 65536 },
+	{ "log-timestamps = off\n", LOGFMT_PREFIX, 0, 65536 },
+	{ "log-buffer = 0\n", LOGFMT_PREFIX, 0, 0 },
+	{ "log-buffer = 1\n", LOGFMT_PREFIX, 0, 1 },
+	{ "log-buffer = \"4096\"\n", LOGFMT_PREFIX, 0, 4096 },
+	{ "log-buffer = 67108864\n", LOGFMT_PREFIX, 0, 67108864 },
+	{ "log-buffer = 00065536\n", LOGFMT_PREFIX, 0, 65536 },
+	{ "log-format = json\nlog-timestamps = 1\nlog-buffer = 100\n",
+	  LOGFMT_JSON, 1, 100 },
+};
+
+START_TEST(test_log_globals)
+{
+	struct config *c = expect_ok(load(log_globals[_i].text, NULL));
+
+	ck_assert_int_eq(c->log_format, log_globals[_i].format);
+	ck_assert_int_eq(c->log_timestamps, log_globals[_i].timestamps);
+	ck_assert_uint_eq(c->log_buffer, log_globals[_i].buffer);
+	conf_free(c);
+}
+END_TEST
+
+static const struct {
+	const char *body;
+	enum svc_log log;
+	const char *path;
+	long long max_size;
+	int keep;
+} log_values[] = {
+	{ " log = \"\"\n", SVC_LOG_FORMAT, NULL, 10485760, 3 },
+	{ " log = inherit\n", SVC_LOG_INHERIT, NULL, 10485760, 3 },
+	{ " log = \"null\"\n", SVC_LOG_NULL, NULL, 10485760, 3 },
+	{ " log = \"file:/var/log/web.log\"\n", SVC_LOG_FILE,
+	  "/var/log/web.log", 10485760, 3 },
+	{ " log = \"file:/w\"\n", SVC_LOG_FILE, "/w", 10485760, 3 },
+	/* as written: only compared in a normal form */
+	{ " log = \"file://var/./log/w.log\"\n", SVC_LOG_FILE,
+	  "//var/./log/w.log", 10485760, 3 },
+	{ " log = \"file:/var/log/my log\"\n", SVC_LOG_FILE,
+	  "/var/log/my log", 10485760, 3 },
+	{ " log = \"file:/var/log/w.log\"\n log-max-size = 4096\n"
+	  " log-keep = 0\n",
+	  SVC_LOG_FILE, "/var/log/w.log", 4096, 0 },
+	{ " log = \"file:/var/log/w.log\"\n"
+	  " log-max-size = 4611686018427387904\n log-keep = 1000\n",
+	  SVC_LOG_FILE, "/var/log/w.log", 4611686018427387904LL, 1000 },
+	/* they may be set without file: (they then do nothing) */
+	{ " log-max-size = \"1048576\"\n log-keep = 7\n", SVC_LOG_FORMAT,
+	  NULL, 1048576, 7 },
+};
+
+START_TEST(test_log_values)
+{
+	char text[256];
+	struct config *c;
+	const struct svc_conf *s;
+
+	snprintf(text, sizeof(text), WEB("%s"), log_values[_i].body);
+	c = expect_ok(load(text, NULL));
+	s = find(c, "web");
+	ck_assert_int_eq(s->log, log_values[_i].log);
+	if (log_values[_i].path == NULL)
+		ck_assert_ptr_null(s->log_path);
+	else
+		ck_assert_str_eq(s->log_path, log_values[_i].path);
+	ck_assert_int_eq(s->log_max_size, log_values[_i].max_size);
+	ck_assert_int_eq(s->log_keep, log_values[_i].keep);
+	ck_assert_int_eq(s->line_log,
+			 strstr(log_values[_i].body, " log =") ? 3 : 1);
+	conf_free(c);
+}
+END_TEST
+
+#define LOGSVC(name, path) \
+	"service " name " {\n command = x\n log = \"file:" path "\"\n}\n"
+
+/* Several services with their own files, or with none. */
+START_TEST(test_log_files_apart)
+{
+	struct config *c = expect_ok(load(
+		LOGSVC("a", "/var/log/a.log") LOGSVC("b", "/var/log/b.log")
+		LOGSVC("c", "/var/log/a.log.4")	/* a keeps 1 to 3 */
+		LOGSVC("d", "/var/log/a.log.03")
+		LOGSVC("e", "/var/log/a.log.")
+		LOGSVC("f", "/var/log/a.logx")
+		"service g {\n command = x\n log = \"file:/var/log/g.log\"\n"
+		" log-keep = 0\n}\n"
+		LOGSVC("h", "/var/log/g.log.1")	/* g keeps none */
+		"service n1 {\n command = x\n log = null\n}\n"
+		"service n2 {\n command = x\n log = null\n}\n"
+		"service i1 {\n command = x\n log = inherit\n}\n"
+		"service i2 {\n command = x\n log = inherit\n}\n",
+		NULL));
+
+	ck_assert_uint_eq(c->nsvcs, 12);
+	ck_assert_str_eq(find(c, "c")->log_path, "/var/log/a.log.4");
+	conf_free(c);
+}
+END_TEST
+
 /* ---- conf_load_text: every error, with its line ---- */
 
 static const struct {
@@ -509,6 +639,105 @@ static const struct {
 	  { "t.conf:4: comment not closed" } },
 	/* a section left open at the end of the file */
 	{ "service web {\n command = x\n", NULL, { "t.conf:1: *" } },
+	/* log-format, log-timestamps, log-buffer */
+	{ "log-format = xml\n", NULL,
+	  { "t.conf:1: log-format: invalid value 'xml' (prefix, plain or json)" } },
+	{ "\nlog-format = PREFIX\n", NULL,
+	  { "t.conf:2: log-format: invalid value 'PREFIX' (prefix, plain or json)" } },
+	{ "log-format = \"\"\n", NULL,
+	  { "t.conf:1: log-format: invalid value '' (prefix, plain or json)" } },
+	{ "\n\nlog-timestamps = sometimes\n", NULL,
+	  { "t.conf:3: log-timestamps: invalid value 'sometimes' (true or false)" } },
+	{ "log-buffer = -1\n", NULL,
+	  { "t.conf:1: log-buffer: invalid value '-1' (bytes, a whole number from 0 to 67108864)" } },
+	{ "\nlog-buffer = 67108865\n", NULL,
+	  { "t.conf:2: log-buffer: invalid value '67108865' (bytes, a whole number from 0 to 67108864)" } },
+	{ "log-buffer = 64k\n", NULL,
+	  { "t.conf:1: log-buffer: invalid value '64k' (bytes, a whole number from 0 to 67108864)" } },
+	{ "log-buffer = 1.5\n", NULL,
+	  { "t.conf:1: log-buffer: invalid value '1.5' (bytes, a whole number from 0 to 67108864)" } },
+	{ "log-buffer = \"\"\n", NULL,
+	  { "t.conf:1: log-buffer: invalid value '' (bytes, a whole number from 0 to 67108864)" } },
+	{ "log-buffer = \" 1\"\n", NULL,
+	  { "t.conf:1: log-buffer: invalid value ' 1' (bytes, a whole number from 0 to 67108864)" } },
+	{ "log-buffer = 99999999999999999999999999\n", NULL,
+	  { "t.conf:1: log-buffer: invalid value '99999999999999999999999999' (bytes, a whole number from 0 to 67108864)" } },
+	/* log */
+	{ WEB(" log = syslog\n"), NULL,
+	  { "t.conf:3: log: invalid value 'syslog' (\"\", \"inherit\", \"null\" or \"file:PATH\")" } },
+	{ WEB("\n log = Inherit\n"), NULL,
+	  { "t.conf:4: log: invalid value 'Inherit' (\"\", \"inherit\", \"null\" or \"file:PATH\")" } },
+	{ WEB(" log = \" null\"\n"), NULL,
+	  { "t.conf:3: log: invalid value ' null' (\"\", \"inherit\", \"null\" or \"file:PATH\")" } },
+	{ WEB(" log = \"file\"\n"), NULL,
+	  { "t.conf:3: log: invalid value 'file' (\"\", \"inherit\", \"null\" or \"file:PATH\")" } },
+	{ WEB(" log = \"FILE:/x\"\n"), NULL,
+	  { "t.conf:3: log: invalid value 'FILE:/x' (\"\", \"inherit\", \"null\" or \"file:PATH\")" } },
+	{ WEB(" log = \"file:\"\n"), NULL,
+	  { "t.conf:3: log: 'file:' names no file (file:PATH)" } },
+	{ WEB(" log = \"file:web.log\"\n"), NULL,
+	  { "t.conf:3: log: 'web.log' is not an absolute path" } },
+	{ WEB(" log = \"file:./web.log\"\n"), NULL,
+	  { "t.conf:3: log: './web.log' is not an absolute path" } },
+	{ WEB(" log = \"file: /var/log/w.log\"\n"), NULL,
+	  { "t.conf:3: log: ' /var/log/w.log' is not an absolute path" } },
+	{ WEB(" log = \"file:/var/log/\"\n"), NULL,
+	  { "t.conf:3: log: '/var/log/' names a directory" } },
+	{ WEB(" log = \"file:/\"\n"), NULL,
+	  { "t.conf:3: log: '/' names a directory" } },
+	{ WEB(" log = \"file:/var/log/.\"\n"), NULL,
+	  { "t.conf:3: log: '/var/log/.' names a directory" } },
+	{ WEB(" log = \"file:/var/log/..\"\n"), NULL,
+	  { "t.conf:3: log: '/var/log/..' names a directory" } },
+	{ WEB("\n log = \"file:/var/log/a\nb.log\"\n"), NULL,
+	  { "t.conf:4: log: the file's path holds a newline" } },
+	/* log-max-size, log-keep */
+	{ WEB(" log-max-size = 4095\n"), NULL,
+	  { "t.conf:3: log-max-size: invalid value '4095' (bytes, a whole number from 4096 to 4611686018427387904)" } },
+	{ WEB(" log-max-size = 0\n"), NULL,
+	  { "t.conf:3: log-max-size: invalid value '0' (bytes, a whole number from 4096 to 4611686018427387904)" } },
+	{ WEB(" log-max-size = 4611686018427387905\n"), NULL,
+	  { "t.conf:3: log-max-size: invalid value '4611686018427387905' (bytes, a whole number from 4096 to 4611686018427387904)" } },
+	{ WEB(" log-max-size = 9223372036854775808\n"), NULL,
+	  { "t.conf:3: log-max-size: invalid value '9223372036854775808' (bytes, a whole number from 4096 to 4611686018427387904)" } },
+	{ WEB(" log-max-size = 10M\n"), NULL,
+	  { "t.conf:3: log-max-size: invalid value '10M' (bytes, a whole number from 4096 to 4611686018427387904)" } },
+	{ WEB(" log-max-size = -4096\n"), NULL,
+	  { "t.conf:3: log-max-size: invalid value '-4096' (bytes, a whole number from 4096 to 4611686018427387904)" } },
+	{ WEB(" log-keep = 1001\n"), NULL,
+	  { "t.conf:3: log-keep: invalid value '1001' (a whole number from 0 to 1000)" } },
+	{ WEB(" log-keep = -1\n"), NULL,
+	  { "t.conf:3: log-keep: invalid value '-1' (a whole number from 0 to 1000)" } },
+	{ WEB(" log-keep = three\n"), NULL,
+	  { "t.conf:3: log-keep: invalid value 'three' (a whole number from 0 to 1000)" } },
+	{ WEB(" log = nowhere\n\n log-max-size = 1\n log-keep = 2000\n"), NULL,
+	  { "t.conf:3: log: invalid value 'nowhere' (\"\", \"inherit\", \"null\" or \"file:PATH\")",
+	    "t.conf:5: log-max-size: invalid value '1' (bytes, a whole number from 4096 to 4611686018427387904)",
+	    "t.conf:6: log-keep: invalid value '2000' (a whole number from 0 to 1000)" } },
+	{ WEB(" log = null\n log = inherit\n"), NULL,
+	  { "t.conf:4: 'log' is set twice (first at line 3)" } },
+	/* two services, one file */
+	{ LOGSVC("a", "/var/log/x.log") "\n" LOGSVC("b", "/var/log/x.log"),
+	  NULL,
+	  { "t.conf:8: service 'b' logs to '/var/log/x.log', as service 'a' does (first at t.conf:3)" } },
+	{ LOGSVC("a", "/var/log/x.log") LOGSVC("b", "/var//log/./x.log"),
+	  NULL,
+	  { "t.conf:7: service 'b' logs to '/var//log/./x.log', as service 'a' does (first at t.conf:3)" } },
+	{ LOGSVC("a", "/x.log") LOGSVC("b", "/y.log") LOGSVC("c", "/x.log")
+	  LOGSVC("d", "/y.log") LOGSVC("e", "/x.log"),
+	  NULL,
+	  { "t.conf:11: service 'c' logs to '/x.log', as service 'a' does (first at t.conf:3)",
+	    "t.conf:15: service 'd' logs to '/y.log', as service 'b' does (first at t.conf:7)",
+	    "t.conf:19: service 'e' logs to '/x.log', as service 'a' does (first at t.conf:3)" } },
+	/* one where another keeps its rotated files, in either order */
+	{ LOGSVC("a", "/var/log/x.log") LOGSVC("b", "/var/log/x.log.1"), NULL,
+	  { "t.conf:7: service 'b' logs to '/var/log/x.log.1', where service 'a' keeps its rotated log (t.conf:3)" } },
+	{ LOGSVC("b", "/var/log/x.log.3") LOGSVC("a", "/var/log/x.log"), NULL,
+	  { "t.conf:3: service 'b' logs to '/var/log/x.log.3', where service 'a' keeps its rotated log (t.conf:7)" } },
+	{ "service a {\n command = x\n log = \"file:/x.log\"\n log-keep = 12\n}\n"
+	  LOGSVC("b", "/x.log.12"),
+	  NULL,
+	  { "t.conf:8: service 'b' logs to '/x.log.12', where service 'a' keeps its rotated log (t.conf:3)" } },
 	/* several errors: each is reported */
 	{ "service a {\n"			  /* 1 */
 	  " command = x\n"			  /* 2 */
@@ -728,6 +957,32 @@ START_TEST(test_include_dir_errors)
 }
 END_TEST
 
+START_TEST(test_include_dir_log)
+{
+	/* One file in the main file and in an include-dir file. */
+	tmp_mkdir("conf.d");
+	tmp_put("conf.d/x.conf", "\n" LOGSVC("b", "/var/log/x.log"));
+	expect_errors(load_file("include-dir = conf.d\n"
+				LOGSVC("a", "/var/log/x.log")),
+		      STRV(fmt("%s:4: service 'b' logs to '/var/log/x.log', as service 'a' does (first at %s:4)",
+			       tmp_path("conf.d/x.conf"),
+			       tmp_path("main.conf"))));
+	/* Between two include-dir files. */
+	tmp_put("conf.d/x.conf", LOGSVC("b", "/var/log/y.log"));
+	tmp_put("conf.d/y.conf", "\n\n" LOGSVC("c", "/var/log/y.log"));
+	expect_errors(load_file("include-dir = conf.d\n"
+				LOGSVC("a", "/var/log/x.log")),
+		      STRV(fmt("%s:5: service 'c' logs to '/var/log/y.log', as service 'b' does (first at %s:3)",
+			       tmp_path("conf.d/y.conf"),
+			       tmp_path("conf.d/x.conf"))));
+	/* The log globals belong to the main file only. */
+	tmp_put("conf.d/y.conf", "log-buffer = 0\n");
+	expect_errors(load_file("include-dir = conf.d\n"),
+		      STRV(fmt("%s:1: 'log-buffer' is a global key: only services may be defined in an include-dir file",
+			       tmp_path("conf.d/y.conf"))));
+}
+END_TEST
+
 START_TEST(test_env_file)
 {
 	struct config *c;
@@ -833,6 +1088,25 @@ static const struct {
 	  "A=1\nB=2\n", CONF_RESTART },
 	/* a process key and an in-place key: the restart covers both */
 	{ RUN, RUN " umask = 077\n restart-limit = 3\n", NULL, CONF_RESTART },
+	/* log: where stdout and stderr go is set at exec */
+	{ RUN, RUN " log = \"\"\n log-max-size = 10485760\n log-keep = 3\n",
+	  NULL, CONF_UNCHANGED },
+	{ RUN " log = \"file:/var/log/w.log\"\n",
+	  RUN " log = \"file:/var/log/w.log\"\n", NULL, CONF_UNCHANGED },
+	{ RUN, RUN " log = null\n", NULL, CONF_RESTART },
+	{ RUN, RUN " log = inherit\n", NULL, CONF_RESTART },
+	{ RUN " log = null\n", RUN " log = inherit\n", NULL, CONF_RESTART },
+	{ RUN, RUN " log = \"file:/var/log/w.log\"\n", NULL, CONF_RESTART },
+	{ RUN " log = \"file:/var/log/w.log\"\n",
+	  RUN " log = \"file:/var/log/w2.log\"\n", NULL, CONF_RESTART },
+	{ RUN, RUN " log = null\n log-keep = 5\n", NULL, CONF_RESTART },
+	/* the rotation applies in place */
+	{ RUN, RUN " log-max-size = 4096\n", NULL, CONF_INPLACE },
+	{ RUN, RUN " log-keep = 0\n", NULL, CONF_INPLACE },
+	{ RUN " log = \"file:/var/log/w.log\"\n",
+	  RUN " log = \"file:/var/log/w.log\"\n log-max-size = 1048576\n"
+	      " log-keep = 9\n",
+	  NULL, CONF_INPLACE },
 };
 
 /* Loads a config from main.conf with db and web (web's body given). */
@@ -934,6 +1208,40 @@ START_TEST(test_process_differs_ids)
 }
 END_TEST
 
+START_TEST(test_process_differs_log)
+{
+	struct config *c = expect_ok(load(LOGSVC("a", "/var/log/a.log"), NULL));
+	struct svc_conf *a = &c->svcs[0], *b = conf_svc_dup(a);
+
+	ck_assert_ptr_nonnull(b);
+	ck_assert_int_eq(conf_svc_process_differs(a, b), 0);
+	/* The mode, and the path with the same mode. */
+	b->log = SVC_LOG_NULL;
+	ck_assert_int_eq(conf_svc_process_differs(a, b), 1);
+	b->log = SVC_LOG_FILE;
+	b->log_path[1] = 'X';
+	ck_assert_int_eq(conf_svc_process_differs(a, b), 1);
+	ck_assert_int_eq(conf_change_of(a, b), CONF_RESTART);
+	free(b->log_path);
+	b->log_path = NULL;
+	ck_assert_int_eq(conf_svc_process_differs(a, b), 1);
+	ck_assert_int_eq(conf_svc_process_differs(b, a), 1);
+	b->log_path = strdup(a->log_path);
+	ck_assert_ptr_nonnull(b->log_path);
+	ck_assert_int_eq(conf_change_of(a, b), CONF_UNCHANGED);
+	/* Rotation only: in place. */
+	b->log_max_size++;
+	ck_assert_int_eq(conf_svc_process_differs(a, b), 0);
+	ck_assert_int_eq(conf_change_of(a, b), CONF_INPLACE);
+	b->log_max_size = a->log_max_size;
+	b->log_keep = 0;
+	ck_assert_int_eq(conf_change_of(a, b), CONF_INPLACE);
+	conf_svc_free(b);
+	free(b);
+	conf_free(c);
+}
+END_TEST
+
 /* ---- conf_svc_dup, conf_svc_free ---- */
 
 START_TEST(test_dup)
@@ -945,7 +1253,8 @@ START_TEST(test_dup)
 
 	tmp_put("app.env", "A=1\nB=2\n");
 	snprintf(text, sizeof(text),
-		 "%s" "service e {\n command = e\n env-file = \"%s\"\n}\n",
+		 "%s" "service e {\n command = e\n env-file = \"%s\"\n"
+		 " log = \"file:/var/log/e.log\"\n log-keep = 5\n}\n",
 		 every_key, tmp_path("app.env"));
 	c = expect_ok(load(text, NULL));
 	n = c->nsvcs;
@@ -964,6 +1273,8 @@ START_TEST(test_dup)
 	ck_assert_uint_eq(d[0]->ngroups, 2);
 	ck_assert_ptr_ne(d[0]->groups, c->svcs[0].groups);
 	ck_assert_ptr_null(d[1]->env_file_vars);
+	ck_assert_ptr_null(d[0]->log_path);
+	ck_assert_ptr_ne(find(c, "e")->log_path, d[n - 1]->log_path);
 	/* The copies own everything: they outlive the config. */
 	conf_free(c);
 	c = expect_ok(load(text, NULL));
@@ -978,13 +1289,22 @@ START_TEST(test_dup)
 		ck_assert_str_eq(d[i]->group, c->svcs[i].group);
 		ck_assert_str_eq(d[i]->workdir, c->svcs[i].workdir);
 		ck_assert_str_eq(d[i]->env_file, c->svcs[i].env_file);
+		ck_assert_int_eq(d[i]->log, c->svcs[i].log);
+		if (c->svcs[i].log_path == NULL)
+			ck_assert_ptr_null(d[i]->log_path);
+		else
+			ck_assert_str_eq(d[i]->log_path, c->svcs[i].log_path);
+		ck_assert_int_eq(d[i]->log_keep, c->svcs[i].log_keep);
 		ck_assert_int_eq(conf_change_of(&c->svcs[i], d[i]),
 				 CONF_UNCHANGED);
 		conf_svc_free(d[i]);
 		ck_assert_ptr_null(d[i]->command);
+		ck_assert_ptr_null(d[i]->log_path);
 		free(d[i]);
 	}
 	expect_strv(find(c, "e")->env_file_vars, STRV("A=1", "B=2"));
+	ck_assert_str_eq(find(c, "e")->log_path, "/var/log/e.log");
+	ck_assert_int_eq(find(c, "e")->log_keep, 5);
 	conf_free(c);
 }
 END_TEST
@@ -1014,6 +1334,10 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, test_expansion);
 	tcase_add_test(tc, test_depends_any_order);
 	tcase_add_test(tc, test_extra_main_ok);
+	tcase_add_test(tc, test_log_defaults);
+	tcase_add_loop_test(tc, test_log_globals, 0, N(log_globals));
+	tcase_add_loop_test(tc, test_log_values, 0, N(log_values));
+	tcase_add_test(tc, test_log_files_apart);
 	tcase_add_loop_test(tc, test_errors, 0, N(bad));
 	tcase_add_test(tc, test_big);
 	tcase_add_test(tc, test_nul_byte);
@@ -1027,6 +1351,7 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, test_include_dir_duplicate);
 	tcase_add_test(tc, test_include_dir_global_key);
 	tcase_add_test(tc, test_include_dir_errors);
+	tcase_add_test(tc, test_include_dir_log);
 	tcase_add_test(tc, test_env_file);
 	tcase_add_test(tc, test_env_file_in_include_dir);
 	tcase_add_test(tc, test_env_file_bad);
@@ -1038,6 +1363,7 @@ Suite *unit_suite(void)
 	tc = unit_tcase_tmpdir(s, "conf_svc_process_differs");
 	tcase_add_loop_test(tc, test_process_differs, 0, N(changes));
 	tcase_add_test(tc, test_process_differs_ids);
+	tcase_add_test(tc, test_process_differs_log);
 	tc = unit_tcase_tmpdir(s, "conf_svc_dup");
 	tcase_add_test(tc, test_dup);
 	tc = unit_tcase(s, "conf_free");

@@ -5,8 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "ctlproto.h"
+#include "ctlview.h"
 #include "unit.h"
 #include "unit_util.h"
 
@@ -76,6 +79,14 @@ static const struct {
 	{ "tend/1 reload\n", CTL_RELOAD, "" },
 	{ "tend/1 reload dry-run\n", CTL_RELOAD, "dry-run" },
 	{ "tend/1 shutdown\n", CTL_SHUTDOWN, "" },
+	{ "tend/1 log web 10\n", CTL_LOG, "web 10" },
+	{ "tend/1 log web 0\n", CTL_LOG, "web 0" },
+	{ "tend/1 log web 1000000\n", CTL_LOG, "web 1000000" },
+	{ "tend/1 log web 007\n", CTL_LOG, "web 007" },
+	{ "tend/1 log web 10 follow\n", CTL_LOG, "web 10 follow" },
+	{ "tend/1 log web 0 follow\n", CTL_LOG, "web 0 follow" },
+	/* names are the server's to check */
+	{ "tend/1 log 5 5\n", CTL_LOG, "5 5" },
 };
 
 START_TEST(test_decode_valid)
@@ -172,6 +183,34 @@ static const struct {
 	{ LIT("tend/1 reload DRY-RUN\n"), CTL_BAD_REQUEST, "'reload'" },
 	{ LIT("tend/1 reload dry-run dry-run\n"), CTL_BAD_REQUEST, "'reload'" },
 	{ LIT("tend/1 reload dry-run x\n"), CTL_BAD_REQUEST, "'reload'" },
+	{ LIT("tend/1 log\n"), CTL_BAD_REQUEST,
+	  "'log' needs a service name and a line count, then optionally "
+	  "'follow'" },
+	{ LIT("tend/1 log web\n"), CTL_BAD_REQUEST, "'log' needs" },
+	{ LIT("tend/1 log web 10 follow x\n"), CTL_BAD_REQUEST, "'log' needs" },
+	{ LIT("tend/1 log web -1\n"), CTL_BAD_REQUEST,
+	  "'log': bad line count '-1' (a decimal number from 0 to 1000000)" },
+	{ LIT("tend/1 log web +5\n"), CTL_BAD_REQUEST, "bad line count '+5'" },
+	{ LIT("tend/1 log web x\n"), CTL_BAD_REQUEST, "bad line count 'x'" },
+	{ LIT("tend/1 log web 5x\n"), CTL_BAD_REQUEST, "bad line count '5x'" },
+	{ LIT("tend/1 log web 1e3\n"), CTL_BAD_REQUEST, "bad line count" },
+	{ LIT("tend/1 log web 0x10\n"), CTL_BAD_REQUEST, "bad line count" },
+	{ LIT("tend/1 log web 1.5\n"), CTL_BAD_REQUEST, "bad line count" },
+	{ LIT("tend/1 log web 1000001\n"), CTL_BAD_REQUEST,
+	  "bad line count '1000001'" },
+	{ LIT("tend/1 log web 18446744073709551617\n"), CTL_BAD_REQUEST,
+	  "bad line count '18446744073709551617'" },
+	{ LIT("tend/1 log web follow\n"), CTL_BAD_REQUEST,
+	  "bad line count 'follow'" },
+	{ LIT("tend/1 log web follow 10\n"), CTL_BAD_REQUEST,
+	  "bad line count 'follow'" },
+	{ LIT("tend/1 log web 10 FOLLOW\n"), CTL_BAD_REQUEST,
+	  "'log': the third argument can only be 'follow', not 'FOLLOW'" },
+	{ LIT("tend/1 log web 10 -f\n"), CTL_BAD_REQUEST, "not '-f'" },
+	{ LIT("tend/1 log web 10 followed\n"), CTL_BAD_REQUEST,
+	  "not 'followed'" },
+	{ LIT("tend/1 log web 10 follo\n"), CTL_BAD_REQUEST, "not 'follo'" },
+	{ LIT("tend/1 LOG web 10\n"), CTL_UNKNOWN_COMMAND, "'LOG'" },
 };
 
 START_TEST(test_decode_bad)
@@ -398,13 +437,14 @@ END_TEST
 /* ---- names ---- */
 
 static const char *const cmd_names[] = {
-	"status", "check",   "events", "metrics", "start",
-	"stop",	  "restart", "signal", "reload",  "shutdown",
+	"status", "check",   "events", "metrics", "start",	  "stop",
+	"restart", "signal", "reload", "shutdown", "log",
 };
 
 START_TEST(test_cmd_read_only)
 {
-	static const int ro[CTL_CMD_COUNT] = { 1, 1, 1, 1, 0, 0, 0, 0, 0, 0 };
+	static const int ro[CTL_CMD_COUNT] = { 1, 1, 1, 1, 0, 0,
+					       0, 0, 0, 0, 1 };
 	int c;
 
 	for (c = 0; c < CTL_CMD_COUNT; c++)
@@ -494,7 +534,7 @@ START_TEST(test_encode_roundtrip)
 	static const size_t nargs[CTL_CMD_COUNT] = {
 		[CTL_STATUS] = 2, [CTL_CHECK] = 2, [CTL_START] = 1,
 		[CTL_STOP] = 1,	  [CTL_RESTART] = 1, [CTL_SIGNAL] = 2,
-		[CTL_RELOAD] = 1,
+		[CTL_RELOAD] = 1, [CTL_LOG] = 2,
 	};
 	char *words[3];
 	char out[128];
@@ -504,7 +544,7 @@ START_TEST(test_encode_roundtrip)
 	for (c = 0; c < CTL_CMD_COUNT; c++) {
 		words[0] = (char *)cmd_names[c];
 		words[1] = c == CTL_RELOAD ? "dry-run" : "a";
-		words[2] = "b";
+		words[2] = c == CTL_LOG ? "10" : "b";
 		n = ctl_encode_request(words, 1 + nargs[c], out, sizeof(out));
 		ck_assert_int_gt(n, 0);
 		ck_assert_msg(decode(out, (size_t)n, &req, NULL, NULL, NULL,
@@ -514,6 +554,107 @@ START_TEST(test_encode_roundtrip)
 		ck_assert_uint_eq(req.nargs, nargs[c]);
 		ctl_request_free(&req);
 	}
+}
+END_TEST
+
+/* tendctl's log requests, with and without follow, and back. */
+START_TEST(test_encode_log)
+{
+	char *words[] = { "log", "web", "1000000", "follow" };
+	struct ctl_log_args la = { NULL, 7, 7 };
+	struct ctl_request req;
+	char out[64];
+	int n;
+
+	n = ctl_encode_request(words, 3, out, sizeof(out));
+	ck_assert_str_eq(out, "tend/1 log web 1000000\n");
+	ck_assert_int_eq(decode(out, (size_t)n, &req, NULL, NULL, NULL, 0),
+			 CTL_DECODE_OK);
+	ck_assert_int_eq(req.cmd, CTL_LOG);
+	ck_assert_int_eq(ctl_cmd_read_only(req.cmd), 1);
+	ck_assert_int_eq(ctl_log_args(&req, &la), 0);
+	ck_assert_str_eq(la.name, "web");
+	ck_assert_uint_eq(la.lines, 1000000);
+	ck_assert_int_eq(la.follow, 0);
+	ctl_request_free(&req);
+
+	n = ctl_encode_request(words, 4, out, sizeof(out));
+	ck_assert_str_eq(out, "tend/1 log web 1000000 follow\n");
+	ck_assert_int_eq(decode(out, (size_t)n, &req, NULL, NULL, NULL, 0),
+			 CTL_DECODE_OK);
+	ck_assert_int_eq(ctl_log_args(&req, &la), 0);
+	ck_assert_str_eq(la.name, "web");
+	ck_assert_uint_eq(la.lines, 1000000);
+	ck_assert_int_eq(la.follow, 1);
+	ctl_request_free(&req);
+}
+END_TEST
+
+START_TEST(test_log_args)
+{
+	struct ctl_log_args la = { "x", 7, 7 };
+	struct ctl_request req;
+
+	/* not a log request: untouched */
+	ck_assert_int_eq(decode(LIT("tend/1 status web 10\n"), &req, NULL,
+				NULL, NULL, 0),
+			 CTL_DECODE_OK);
+	ck_assert_int_eq(ctl_log_args(&req, &la), -1);
+	ctl_request_free(&req);
+	ck_assert_int_eq(ctl_log_args(NULL, &la), -1);
+	ck_assert_str_eq(la.name, "x");
+	ck_assert_uint_eq(la.lines, 7);
+
+	ck_assert_int_eq(decode(LIT("tend/1 log db 007\n"), &req, NULL, NULL,
+				NULL, 0),
+			 CTL_DECODE_OK);
+	ck_assert_int_eq(ctl_log_args(&req, &la), 0);
+	ck_assert_str_eq(la.name, "db");
+	ck_assert_uint_eq(la.lines, 7);
+	ck_assert_int_eq(la.follow, 0);
+	ctl_request_free(&req);
+	ck_assert_int_eq(decode(LIT("tend/1 log db 0 follow\n"), &req, NULL,
+				NULL, NULL, 0),
+			 CTL_DECODE_OK);
+	ck_assert_int_eq(ctl_log_args(&req, &la), 0);
+	ck_assert_uint_eq(la.lines, 0);
+	ck_assert_int_eq(la.follow, 1);
+	ctl_request_free(&req);
+}
+END_TEST
+
+START_TEST(test_log_lines_parse)
+{
+	static const struct {
+		const char *s;
+		unsigned long n;
+	} ok[] = {
+		{ "0", 0 },	    { "1", 1 },		  { "10", 10 },
+		{ "000", 0 },	    { "0001000000", 1000000 }, { "999999", 999999 },
+		{ "1000000", 1000000 },
+	};
+	static const char *const no[] = {
+		"",	   "-1",      "+1",	    " 1",      "1 ",	  "1000001",
+		"9999999", "1e6",     "0x10",	    "1.0",     "1,000",	  "ten",
+		"-0",	   "\xd9\xa1", "18446744073709551616",
+		"99999999999999999999999999999999999999",
+	};
+	unsigned long n;
+	size_t i;
+
+	for (i = 0; i < N(ok); i++) {
+		n = 42;
+		ck_assert_msg(ctl_log_lines_parse(ok[i].s, &n) == 0, "'%s'",
+			      ok[i].s);
+		ck_assert_uint_eq(n, ok[i].n);
+	}
+	for (i = 0; i < N(no); i++) {
+		n = 42;
+		ck_assert_msg(ctl_log_lines_parse(no[i], &n) == -1, "'%s'",
+			      no[i]);
+		ck_assert_uint_eq(n, 42);
+	}
+	ck_assert_int_eq(ctl_log_lines_parse(NULL, &n), -1);
 }
 END_TEST
 
@@ -1148,6 +1289,112 @@ START_TEST(test_rfc3339)
 }
 END_TEST
 
+/* ---- ctlview: log_dropped in status and metrics ---- */
+
+static const struct ctl_view views[] = {
+	{ .name = "web", .state = "running", .pid = 42, .uptime = 12.14,
+	  .restarts = 1, .starts = 2, .ready = 1, .has_exit = 1,
+	  .wstatus = 9, /* killed by SIGKILL */
+	  .log_dropped = 3 },
+	{ .name = "db", .state = "failed", .restarts = 2, .starts = 3,
+	  .has_exit = 1, .wstatus = 3 << 8, .critical = 1,
+	  .reason = "exited 3", .log_dropped = 0 },
+};
+
+START_TEST(test_view_status)
+{
+	struct ctl_top top = { .uptime = 100.06, .orphans = 17,
+			       .shutting_down = 0, .log_dropped = 5 };
+	char want[1024];
+	struct jbuf b;
+
+	ck_assert(WIFSIGNALED(views[0].wstatus));
+	ck_assert(WIFEXITED(views[1].wstatus));
+	snprintf(want, sizeof(want),
+		 "{\"version\": \"%s\", \"pid\": %d, \"uptime\": 100.1, "
+		 "\"orphans_reaped\": 17, \"log_dropped\": 5, "
+		 "\"shutting_down\": false, \"services\": ["
+		 "{\"name\": \"web\", \"state\": \"running\", \"pid\": 42, "
+		 "\"uptime\": 12.1, \"restarts\": 1, \"ready\": true, "
+		 "\"health\": null, \"exit_code\": null, "
+		 "\"exit_signal\": \"KILL\", \"main\": false, "
+		 "\"critical\": false, \"reason\": null, \"starts\": 2, "
+		 "\"log_dropped\": 3}, "
+		 "{\"name\": \"db\", \"state\": \"failed\", \"pid\": null, "
+		 "\"uptime\": null, \"restarts\": 2, \"ready\": false, "
+		 "\"health\": null, \"exit_code\": 3, \"exit_signal\": null, "
+		 "\"main\": false, \"critical\": true, "
+		 "\"reason\": \"exited 3\", \"starts\": 3, "
+		 "\"log_dropped\": 0}]}",
+		 TEND_VERSION, (int)getpid());
+	jb_init(&b);
+	ctlview_status(&b, &top, views, N(views));
+	expect_json(&b, want);
+
+	/* a count past 2^32 */
+	top.log_dropped = 4294967296ul * 3;
+	jb_init(&b);
+	ctlview_status(&b, &top, NULL, 0);
+	ck_assert_ptr_nonnull(strstr(b.s, "\"log_dropped\": 12884901888, "));
+	jb_free(&b);
+}
+END_TEST
+
+START_TEST(test_view_metrics)
+{
+	static const char want[] =
+		"# HELP tend_service_state The service's current state (1 for that state).\n"
+		"# TYPE tend_service_state gauge\n"
+		"tend_service_state{service=\"web\",state=\"running\"} 1\n"
+		"tend_service_state{service=\"db\",state=\"failed\"} 1\n"
+		"# HELP tend_service_ready 1 when the service is ready.\n"
+		"# TYPE tend_service_ready gauge\n"
+		"tend_service_ready{service=\"web\"} 1\n"
+		"tend_service_ready{service=\"db\"} 0\n"
+		"# HELP tend_service_restarts_total Restarts of the service.\n"
+		"# TYPE tend_service_restarts_total counter\n"
+		"tend_service_restarts_total{service=\"web\"} 1\n"
+		"tend_service_restarts_total{service=\"db\"} 2\n"
+		"# HELP tend_service_last_exit_code Exit code of the last run (128+N for signal N).\n"
+		"# TYPE tend_service_last_exit_code gauge\n"
+		"tend_service_last_exit_code{service=\"web\"} 137\n"
+		"tend_service_last_exit_code{service=\"db\"} 3\n"
+		"# HELP tend_service_uptime_seconds Seconds since the current run started (0 when none).\n"
+		"# TYPE tend_service_uptime_seconds gauge\n"
+		"tend_service_uptime_seconds{service=\"web\"} 12.140\n"
+		"tend_service_uptime_seconds{service=\"db\"} 0.000\n"
+		"# HELP tend_service_log_dropped_total Lines of the service's output that could not be written.\n"
+		"# TYPE tend_service_log_dropped_total counter\n"
+		"tend_service_log_dropped_total{service=\"web\"} 3\n"
+		"tend_service_log_dropped_total{service=\"db\"} 0\n"
+		"# HELP tend_orphans_reaped_total Adopted orphans tend reaped.\n"
+		"# TYPE tend_orphans_reaped_total counter\n"
+		"tend_orphans_reaped_total 17\n"
+		"# HELP tend_log_dropped_total Lines of tend's own messages that could not be written.\n"
+		"# TYPE tend_log_dropped_total counter\n"
+		"tend_log_dropped_total 5\n";
+	struct ctl_top top = { .orphans = 17, .log_dropped = 5 };
+	char line[64];
+	struct jbuf b;
+
+	jb_init(&b);
+	ctlview_metrics(&b, &top, views, N(views));
+	expect_json(&b, want);
+
+	/* no services: tend's own counters still */
+	top.orphans = 0;
+	top.log_dropped = ULONG_MAX;
+	jb_init(&b);
+	ctlview_metrics(&b, &top, NULL, 0);
+	ck_assert_ptr_null(strstr(b.s, "{service="));
+	ck_assert_ptr_nonnull(strstr(b.s, "\ntend_orphans_reaped_total 0\n"));
+	snprintf(line, sizeof(line), "\ntend_log_dropped_total %lu\n",
+		 ULONG_MAX);
+	ck_assert_ptr_nonnull(strstr(b.s, line));
+	jb_free(&b);
+}
+END_TEST
+
 /* ---- random input ---- */
 
 static uint32_t rnd_state;
@@ -1251,6 +1498,10 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, test_encode_request);
 	tcase_add_test(tc, test_encode_roundtrip);
 	tcase_add_test(tc, test_encode_request_bad);
+	tcase_add_test(tc, test_encode_log);
+	tcase_add_test(unit_tcase(s, "ctl_log_args"), test_log_args);
+	tcase_add_test(unit_tcase(s, "ctl_log_lines_parse"),
+		       test_log_lines_parse);
 	tcase_add_test(unit_tcase(s, "ctl_encode_header"), test_encode_header);
 	tcase_add_test(unit_tcase(s, "ctl_encode_stream_header"),
 		       test_encode_stream_header);
@@ -1277,5 +1528,7 @@ Suite *unit_suite(void)
 	tcase_add_loop_test(tc, test_jb_escape_invalid, 0, N(invalid));
 	tcase_add_test(tc, test_jb_escape_bytes);
 	tcase_add_test(unit_tcase(s, "ctl_rfc3339"), test_rfc3339);
+	tcase_add_test(unit_tcase(s, "ctlview_status"), test_view_status);
+	tcase_add_test(unit_tcase(s, "ctlview_metrics"), test_view_metrics);
 	return s;
 }
