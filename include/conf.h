@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "probe.h"
+
 #define CONF_NAME_MAX 64
 
 enum svc_type {
@@ -57,6 +59,13 @@ struct svc_conf {
 
 	int stop_signal;
 	double stop_timeout;
+
+	struct probe ready;	/* PROBE_NONE: ready once exec succeeded */
+	double ready_timeout;
+	struct probe health;	/* PROBE_NONE: no health check */
+	double health_interval, health_timeout;
+	long health_retries;
+	int line_ready, line_health;
 
 	enum svc_log log;
 	char *log_path;	     /* file:PATH: the absolute PATH; else NULL */
@@ -110,8 +119,8 @@ const struct svc_conf *conf_find(const struct config *c, const char *name);
 
 /*
  * 1 when a and b would run a different process: command, type, user,
- * group, workdir, umask, env, env-file (or its content), log. Other keys
- * apply in place on reload.
+ * group, workdir, umask, env, env-file (or its content), log, ready. Other
+ * keys apply in place on reload.
  */
 int conf_svc_process_differs(const struct svc_conf *a,
 			     const struct svc_conf *b);

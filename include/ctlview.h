@@ -22,6 +22,8 @@ struct ctl_view {
 	const char *reason;    /* NULL: none */
 	int wanted;	       /* wanted up: check looks at it */
 	unsigned long log_dropped; /* output lines not written */
+	const char *health;	   /* "starting", "healthy", "unhealthy"; NULL: no check */
+	unsigned health_failures;  /* failed health checks in a row */
 };
 
 /* tend as a whole, for status and metrics. */

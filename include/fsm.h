@@ -31,8 +31,17 @@ enum fsm_event {
 	FE_STOP,	 /* wanted down: tendctl stop, removal, shutdown */
 	FE_START,	 /* wanted up: tendctl start; clears failures and backoff */
 	FE_RESTART,	 /* stop if running, then start again */
+	FE_READY,	 /* its ready probe succeeded */
+	FE_UNHEALTHY,	 /* health-retries health checks failed in a row */
 };
-#define FE_COUNT 8
+#define FE_COUNT 10
+
+/* Why a service is being stopped by tend itself: a failure, not a request. */
+enum fsm_failing {
+	FAIL_NONE,
+	FAIL_UNHEALTHY, /* it was ready, then failed its health checks */
+	FAIL_NOT_READY, /* not ready within ready-timeout */
+};
 
 /* What the state machine reads. */
 struct fsm_view {
@@ -43,6 +52,7 @@ struct fsm_view {
 	unsigned fails;	   /* failures in a row (short runs) */
 	int64_t started_ms; /* when the current run started */
 	int wstatus;	   /* FE_EXITED: the wait status */
+	enum fsm_failing failing; /* the stop under way is a failure */
 	const struct svc_conf *conf;
 };
 
@@ -62,6 +72,7 @@ struct fsm_out {
 	unsigned actions;
 	double timer;	    /* seconds, with FSM_TIMER_SET */
 	const char *reason; /* why, for status and events; static text */
+	enum fsm_failing failing;
 };
 
 struct fsm_out fsm_step(const struct fsm_view *v, enum fsm_event ev,

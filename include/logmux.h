@@ -46,6 +46,14 @@ void logmux_start(struct ev_loop *loop, int fmt, int timestamps);
 /* A reload: the new log-format and log-timestamps. */
 void logmux_set_format(int fmt, int timestamps);
 
+/*
+ * shared: some process writes to tend's stdout/stderr itself (an inherit
+ * service, the main command of both mode), so tend writes at most
+ * PIPE_BUF bytes at once, whole lines, that never mix with its writes;
+ * else larger writes (fewer wakeups for the reader).
+ */
+void logmux_set_shared(int shared);
+
 void logmux_set_follow(logmux_follow_fn fn, void *ctx);
 
 /*

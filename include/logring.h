@@ -35,6 +35,7 @@ struct logring {
 			     and 1 for each that ends its line (no MORE) */
 	size_t nrec;	  /* records (pieces) held */
 	size_t nlines;	  /* whole lines held */
+	size_t ndead;	  /* private: evicted records not yet reclaimed */
 	/* Private to logring.c: the line each stream is in the middle of. */
 	struct logring_cur {
 		size_t first, last; /* offsets of its first and newest records */

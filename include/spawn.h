@@ -22,6 +22,7 @@ struct spawn_req {
 	mode_t umask;
 	int out_fd, err_fd; /* above 2: the child's stdout/stderr; else tend's */
 	const struct rlimit *nofile; /* NULL, or RLIMIT_NOFILE to give back */
+	int ready_fd, ready_num; /* ready_fd above 2: the child's fd ready_num */
 };
 
 /* Why a child could not exec: the step that failed and its errno. */

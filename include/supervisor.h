@@ -87,6 +87,9 @@ void sup_event(struct sup *sup, const struct svc *s, int before);
 /* Opens the control socket of c (or -S); 0, or -1 after logging why. */
 int sup_control_open(struct sup *sup, const struct config *c);
 
+/* Tells the log multiplexer whether a service shares tend's output fds. */
+void sup_log_shared(struct sup *sup);
+
 /* Begin the shutdown (idempotent). */
 void sup_shutdown(struct sup *sup, const char *why);
 

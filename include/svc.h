@@ -9,6 +9,7 @@
 #include "conf.h"
 #include "fsm.h"
 #include "logmux.h"
+#include "prober.h"
 
 struct sup;
 
@@ -26,10 +27,12 @@ struct svc {
 	int has_exit;	   /* last_wstatus holds the last run's end */
 	int last_wstatus;
 	const char *reason;
+	enum fsm_failing failing; /* tend is stopping it for a failure */
 	int cmdline;	   /* the main command given after -- (both mode) */
 	int removed;	   /* reload removed it: dropped once stopped */
 	ev_timer timer;
 	struct svclog log; /* its output: pipes, ring, log file */
+	struct svcprobe probe; /* its ready probe and health check */
 	struct sup *sup;
 };
 

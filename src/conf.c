@@ -25,6 +25,10 @@
 
 #define PASSWD_FILE "/etc/passwd"
 #define GROUP_FILE "/etc/group"
+/* Probe hosts: names from it, no DNS (SPEC §5). */
+#define HOSTS_FILE "/etc/hosts"
+/* Ad-blocking hosts files run to megabytes: room for them. */
+#define HOSTS_FILE_MAX (16 * 1024 * 1024)
 
 /* Below a page, a log file would be rotated on nearly every line. */
 #define LOG_MAX_SIZE_MIN 4096LL
@@ -33,6 +37,7 @@
 #define LOG_KEEP_MAX 1000LL
 /* Per service, all kept in memory: a bound that a typo cannot exceed. */
 #define LOG_BUFFER_MAX (64LL << 20)
+#define HEALTH_RETRIES_MAX 1000000LL
 
 /*
  * Every scalar is a string in the schema: tend parses the values itself,
@@ -57,6 +62,12 @@ static cfg_opt_t service_opts[] = {
 	CFG_STR("env-file", "", CFGF_NONE),
 	CFG_STR("stop-signal", "TERM", CFGF_NONE),
 	CFG_STR("stop-timeout", "5", CFGF_NONE),
+	CFG_STR("ready", "", CFGF_NONE),
+	CFG_STR("ready-timeout", "60", CFGF_NONE),
+	CFG_STR("health-check", "", CFGF_NONE),
+	CFG_STR("health-interval", "30", CFGF_NONE),
+	CFG_STR("health-timeout", "10", CFGF_NONE),
+	CFG_STR("health-retries", "3", CFGF_NONE),
 	CFG_STR("log", "", CFGF_NONE),
 	CFG_STR("log-max-size", "10485760", CFGF_NONE),
 	CFG_STR("log-keep", "3", CFGF_NONE),
@@ -80,12 +91,19 @@ static cfg_opt_t top_opts[] = {
 	CFG_END(),
 };
 
+/* The text of /etc/hosts, read once per load, when a probe first needs it. */
+struct hosts {
+	char *text; /* NULL: not read yet, or unreadable (no names then) */
+	int read;
+};
+
 /* What one file being read needs for its messages. */
 struct source {
 	const char *file;
 	const char *dir; /* for relative paths in it */
 	struct confscan scan;
 	struct conf_errors *errs;
+	struct hosts *hosts; /* shared by every file of one load */
 };
 
 /* libconfuse's error callback has no user pointer: the file being parsed. */
@@ -334,6 +352,62 @@ static int parse_log(const struct source *src, cfg_t *cfg, int sec,
 	return bad ? -1 : 0;
 }
 
+static const char *hosts_text(struct hosts *h)
+{
+	char err[256];
+	size_t len;
+
+	/* Unreadable or missing: no names, as with an empty file. */
+	if (!h->read && file_read_max(HOSTS_FILE, HOSTS_FILE_MAX, &h->text,
+				      &len, err, sizeof(err)) < 0)
+		h->text = NULL;
+	h->read = 1;
+	return h->text;
+}
+
+static int get_probe(const struct source *src, cfg_t *cfg, int sec,
+		     const char *key, int ready, struct probe *p)
+{
+	const char *v = cfg_getstr(cfg, key);
+	char err[512];
+
+	if (probe_parse(v, ready, v[0] != '\0' ? hosts_text(src->hosts) : NULL,
+			p, err, sizeof(err)) < 0)
+		return BAD(src, sec, key, "%s: %s", key, err);
+	return 0;
+}
+
+/* ready, health-check and their timings; after the type is known. */
+static int parse_probes(const struct source *src, cfg_t *cfg, int sec,
+			struct svc_conf *s)
+{
+	long long n;
+	int bad = 0;
+
+	s->line_ready = key_line(src, sec, "ready");
+	s->line_health = key_line(src, sec, "health-check");
+	bad |= get_probe(src, cfg, sec, "ready", 1, &s->ready);
+	bad |= get_duration(src, cfg, sec, "ready-timeout", 1, &s->ready_timeout);
+	bad |= get_probe(src, cfg, sec, "health-check", 0, &s->health);
+	bad |= get_duration(src, cfg, sec, "health-interval", 1,
+			    &s->health_interval);
+	bad |= get_duration(src, cfg, sec, "health-timeout", 1,
+			    &s->health_timeout);
+	if (get_whole(src, cfg, sec, "health-retries", "", 1,
+		      HEALTH_RETRIES_MAX, &n) < 0)
+		bad = -1;
+	else
+		s->health_retries = (long)n;
+	/* A oneshot's readiness is its exit 0; it is not there to check. */
+	if (s->type == SVC_ONESHOT && s->ready.kind != PROBE_NONE)
+		bad |= BAD(src, sec, "ready",
+			   "ready: a oneshot is ready when it exits 0 (no ready probe)");
+	if (s->type == SVC_ONESHOT && s->health.kind != PROBE_NONE)
+		bad |= BAD(src, sec, "health-check",
+			   "health-check: a oneshot runs to completion (no health check)");
+	return bad ? -1 : 0;
+}
+
 static int parse_service(const struct source *src, cfg_t *cfg, int sec,
 			 struct svc_conf *s)
 {
@@ -418,6 +492,7 @@ static int parse_service(const struct source *src, cfg_t *cfg, int sec,
 		bad |= BAD(src, sec, "restart",
 			   "restart: a oneshot cannot restart always (use on-failure)");
 
+	bad |= parse_probes(src, cfg, sec, s);
 	bad |= parse_log(src, cfg, sec, s);
 	bad |= parse_env(src, cfg, sec, s);
 	bad |= parse_ids(src, cfg, sec, s);
@@ -699,7 +774,7 @@ static char *dir_of(const char *path)
 }
 
 static int load_one(const char *path, int top, struct config *c,
-		    struct conf_errors *errs)
+		    struct hosts *hosts, struct conf_errors *errs)
 {
 	struct source src;
 	size_t len = 0;
@@ -716,6 +791,7 @@ static int load_one(const char *path, int top, struct config *c,
 	src.file = path;
 	src.dir = dir;
 	src.errs = errs;
+	src.hosts = hosts;
 	rc = parse_source(&src, text, len, top, c);
 	confscan_free(&src.scan);
 	free(text);
@@ -731,7 +807,8 @@ static int is_conf_name(const struct dirent *de)
 	       strcmp(de->d_name + n - 5, ".conf") == 0;
 }
 
-static int load_include_dir(struct config *c, struct conf_errors *errs)
+static int load_include_dir(struct config *c, struct hosts *hosts,
+			    struct conf_errors *errs)
 {
 	struct dirent **list;
 	int i, n, bad = 0;
@@ -749,7 +826,7 @@ static int load_include_dir(struct config *c, struct conf_errors *errs)
 		if (asprintf(&p, "%s/%s", c->include_dir, list[i]->d_name) < 0) {
 			bad = -1;
 		} else {
-			bad |= load_one(p, 0, c, errs);
+			bad |= load_one(p, 0, c, hosts, errs);
 			free(p);
 		}
 		free(list[i]);
@@ -964,10 +1041,12 @@ out:
 }
 
 static struct config *finish_load(struct config *c, const char *extra_main,
-				  int bad, struct conf_errors *errs)
+				  int bad, struct hosts *hosts,
+				  struct conf_errors *errs)
 {
 	if (!bad)
-		bad |= load_include_dir(c, errs);
+		bad |= load_include_dir(c, hosts, errs);
+	free(hosts->text);
 	if (!bad)
 		bad |= check_names(c, extra_main, errs);
 	if (!bad)
@@ -985,6 +1064,7 @@ struct config *conf_load_text(const char *name, const char *text, size_t len,
 			      const char *extra_main, struct conf_errors *errs)
 {
 	struct config *c = calloc(1, sizeof(*c));
+	struct hosts hosts = { NULL, 0 };
 	struct source src;
 	char *dir = dir_of(name);
 	int bad;
@@ -1000,16 +1080,18 @@ struct config *conf_load_text(const char *name, const char *text, size_t len,
 	src.file = name;
 	src.dir = dir;
 	src.errs = errs;
+	src.hosts = &hosts;
 	bad = parse_source(&src, text, len, 1, c);
 	confscan_free(&src.scan);
 	free(dir);
-	return finish_load(c, extra_main, bad, errs);
+	return finish_load(c, extra_main, bad, &hosts, errs);
 }
 
 struct config *conf_load(const char *path, const char *extra_main,
 			 struct conf_errors *errs)
 {
 	struct config *c = calloc(1, sizeof(*c));
+	struct hosts hosts = { NULL, 0 };
 	int bad;
 
 	memset(errs, 0, sizeof(*errs));
@@ -1018,25 +1100,8 @@ struct config *conf_load(const char *path, const char *extra_main,
 		conf_error(errs, path, 0, "out of memory");
 		return NULL;
 	}
-	bad = load_one(path, 1, c, errs);
-	return finish_load(c, extra_main, bad, errs);
-}
-
-void conf_svc_free(struct svc_conf *s)
-{
-	free(s->file);
-	free(s->command);
-	strv_free(s->argv);
-	strv_free(s->depends);
-	free(s->user);
-	free(s->group);
-	free(s->groups);
-	free(s->workdir);
-	strv_free(s->env);
-	free(s->env_file);
-	strv_free(s->env_file_vars);
-	free(s->log_path);
-	memset(s, 0, sizeof(*s));
+	bad = load_one(path, 1, c, &hosts, errs);
+	return finish_load(c, extra_main, bad, &hosts, errs);
 }
 
 void conf_free(struct config *c)
@@ -1065,110 +1130,4 @@ void conf_errors_free(struct conf_errors *errs)
 		free(errs->msgs[i]);
 	free(errs->msgs);
 	memset(errs, 0, sizeof(*errs));
-}
-
-static char **strv_dup(char *const *v)
-{
-	size_t i, n = v ? strv_len(v) : 0;
-	char **out = calloc(n + 1, sizeof(*out));
-
-	if (out == NULL || v == NULL)
-		return out;
-	for (i = 0; i < n; i++)
-		if ((out[i] = strdup(v[i])) == NULL) {
-			strv_free(out);
-			return NULL;
-		}
-	return out;
-}
-
-static int strv_eq(char *const *a, char *const *b)
-{
-	if (a == NULL || b == NULL)
-		return a == b;
-	for (; *a != NULL && *b != NULL; a++, b++)
-		if (strcmp(*a, *b) != 0)
-			return 0;
-	return *a == NULL && *b == NULL;
-}
-
-struct svc_conf *conf_svc_dup(const struct svc_conf *s)
-{
-	struct svc_conf *d = malloc(sizeof(*d));
-
-	if (d == NULL)
-		return NULL;
-	*d = *s;
-	d->file = strdup(s->file);
-	d->command = strdup(s->command);
-	d->argv = strv_dup(s->argv);
-	d->depends = strv_dup(s->depends);
-	d->user = strdup(s->user);
-	d->group = strdup(s->group);
-	d->groups = NULL;
-	if (s->ngroups > 0 && (d->groups = malloc(s->ngroups * sizeof(gid_t))) != NULL)
-		memcpy(d->groups, s->groups, s->ngroups * sizeof(gid_t));
-	d->workdir = strdup(s->workdir);
-	d->env = strv_dup(s->env);
-	d->env_file = strdup(s->env_file);
-	d->env_file_vars = s->env_file_vars ? strv_dup(s->env_file_vars) : NULL;
-	d->log_path = s->log_path ? strdup(s->log_path) : NULL;
-	if (d->file == NULL || d->command == NULL || d->argv == NULL ||
-	    d->depends == NULL || d->user == NULL || d->group == NULL ||
-	    (s->ngroups > 0 && d->groups == NULL) || d->workdir == NULL ||
-	    d->env == NULL || d->env_file == NULL ||
-	    (s->env_file_vars != NULL && d->env_file_vars == NULL) ||
-	    (s->log_path != NULL && d->log_path == NULL)) {
-		conf_svc_free(d);
-		free(d);
-		return NULL;
-	}
-	return d;
-}
-
-/* strcmp where NULL equals only NULL. */
-static int str_eq(const char *a, const char *b)
-{
-	if (a == NULL || b == NULL)
-		return a == b;
-	return strcmp(a, b) == 0;
-}
-
-/* log is part of the process: its stdout and stderr are set at exec. */
-int conf_svc_process_differs(const struct svc_conf *a, const struct svc_conf *b)
-{
-	return strcmp(a->command, b->command) != 0 || a->type != b->type ||
-	       strcmp(a->user, b->user) != 0 || strcmp(a->group, b->group) != 0 ||
-	       a->uid != b->uid || a->gid != b->gid ||
-	       a->ngroups != b->ngroups ||
-	       (a->ngroups > 0 &&
-		memcmp(a->groups, b->groups, a->ngroups * sizeof(gid_t)) != 0) ||
-	       strcmp(a->workdir, b->workdir) != 0 || a->umask != b->umask ||
-	       !strv_eq(a->env, b->env) || strcmp(a->env_file, b->env_file) != 0 ||
-	       !strv_eq(a->env_file_vars, b->env_file_vars) ||
-	       a->log != b->log || !str_eq(a->log_path, b->log_path);
-}
-
-enum conf_change conf_change_of(const struct svc_conf *old,
-				const struct svc_conf *new_)
-{
-	if (old == NULL)
-		return CONF_ADDED;
-	if (new_ == NULL)
-		return CONF_REMOVED;
-	if (conf_svc_process_differs(old, new_))
-		return CONF_RESTART;
-	if (old->main != new_->main || old->critical != new_->critical ||
-	    old->disabled != new_->disabled || old->restart != new_->restart ||
-	    old->restart_delay != new_->restart_delay ||
-	    old->restart_delay_max != new_->restart_delay_max ||
-	    old->restart_limit != new_->restart_limit ||
-	    old->stable_after != new_->stable_after ||
-	    !strv_eq(old->depends, new_->depends) ||
-	    old->stop_signal != new_->stop_signal ||
-	    old->stop_timeout != new_->stop_timeout ||
-	    old->log_max_size != new_->log_max_size ||
-	    old->log_keep != new_->log_keep)
-		return CONF_INPLACE;
-	return CONF_UNCHANGED;
 }

@@ -44,6 +44,8 @@ static struct ctl_view view(const struct sup *sup, const struct svc *s)
 	v.reason = s->reason;
 	v.wanted = s->want_up;
 	v.log_dropped = s->log.dropped;
+	v.health = svcprobe_health_name(s);
+	v.health_failures = s->probe.health_fails;
 	return v;
 }
 

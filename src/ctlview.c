@@ -2,6 +2,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -50,7 +51,7 @@ static void service(struct jbuf *b, const struct ctl_view *v)
 	jb_key(b, "ready");
 	jb_bool(b, v->ready);
 	jb_key(b, "health");
-	jb_null(b);
+	jb_str(b, v->health);
 	last_exit(b, v);
 	jb_key(b, "main");
 	jb_bool(b, v->main);
@@ -62,6 +63,8 @@ static void service(struct jbuf *b, const struct ctl_view *v)
 	jb_int(b, v->starts);
 	jb_key(b, "log_dropped");
 	jb_int(b, (long long)v->log_dropped);
+	jb_key(b, "health_failures");
+	jb_int(b, v->health_failures);
 	jb_obj_end(b);
 }
 
@@ -109,6 +112,8 @@ void ctlview_check(struct jbuf *b, const struct ctl_view *v, size_t n,
 			why = "tend is shutting down";
 		else if (!v[i].ready)
 			why = v[i].reason != NULL ? v[i].reason : v[i].state;
+		else if (v[i].health != NULL && strcmp(v[i].health, "unhealthy") == 0)
+			why = "unhealthy";
 		if (why != NULL)
 			healthy = 0;
 		jb_obj_begin(b);
@@ -159,6 +164,12 @@ void ctlview_metrics(struct jbuf *b, const struct ctl_top *top,
 	for (i = 0; i < n; i++)
 		line(b, "tend_service_ready{service=\"%s\"} %d\n", v[i].name,
 		     v[i].ready ? 1 : 0);
+	line(b, "# HELP tend_service_health 1 healthy, 0 unhealthy or not checked yet (absent: no health check).\n"
+		"# TYPE tend_service_health gauge\n");
+	for (i = 0; i < n; i++)
+		if (v[i].health != NULL)
+			line(b, "tend_service_health{service=\"%s\"} %d\n", v[i].name,
+			     strcmp(v[i].health, "healthy") == 0);
 	line(b, "# HELP tend_service_restarts_total Restarts of the service.\n"
 		"# TYPE tend_service_restarts_total counter\n");
 	for (i = 0; i < n; i++)

@@ -32,8 +32,8 @@ const char *fsm_state_name(enum svc_state st)
 const char *fsm_event_name(enum fsm_event ev)
 {
 	static const char *const names[FE_COUNT] = {
-		"check", "spawned", "spawn-failed", "exited",
-		"timer", "stop",    "start",	    "restart",
+		"check", "spawned", "spawn-failed", "exited", "timer",
+		"stop",	 "start",   "restart",	    "ready",  "unhealthy",
 	};
 
 	return (unsigned)ev < FE_COUNT ? names[ev] : "?";
@@ -52,15 +52,45 @@ static void try_start(const struct fsm_view *v, struct fsm_out *o)
 	}
 }
 
-/* A run ended (or could not start): restart, or end for good. */
+/* A simple service that waits for its ready probe. */
+static int has_ready_probe(const struct svc_conf *c)
+{
+	return c->type == SVC_SIMPLE && c->ready.kind != PROBE_NONE;
+}
+
+/*
+ * Stopped by tend for a failure: the stop path, then the restart policy
+ * when the process has exited.
+ */
+static void fail_stop(const struct fsm_view *v, struct fsm_out *o,
+		      enum fsm_failing why)
+{
+	o->state = ST_STOPPING;
+	o->actions |= FSM_STOP_SIGNAL | FSM_TIMER_SET;
+	o->timer = v->conf->stop_timeout;
+	o->failing = why;
+	o->reason = why == FAIL_NOT_READY ? "not ready within ready-timeout" :
+					    "unhealthy: health checks failed";
+}
+
+/*
+ * A run ended (or could not start): restart, or end for good. A run that
+ * tend stopped for a failure counts as failed whatever its exit status.
+ */
 static void ended(const struct fsm_view *v, struct fsm_out *o, int ran,
 		  int64_t now_ms)
 {
 	const struct svc_conf *c = v->conf;
-	int ok = ran && WIFEXITED(v->wstatus) && WEXITSTATUS(v->wstatus) == 0;
+	int ok = ran && WIFEXITED(v->wstatus) && WEXITSTATUS(v->wstatus) == 0 &&
+		 v->failing == FAIL_NONE;
+	/* A run that never became ready is not stable, however long. */
+	int was_ready = v->failing != FAIL_NOT_READY &&
+			!(v->state == ST_STARTING && has_ready_probe(c));
 	int again;
 
-	if (ran && now_ms - v->started_ms >= (int64_t)(c->stable_after * 1000))
+	o->failing = FAIL_NONE;
+	if (ran && was_ready &&
+	    now_ms - v->started_ms >= (int64_t)(c->stable_after * 1000))
 		o->fails = 0; /* a stable run wipes the slate */
 
 	if (v->shutting_down || !v->want_up) {
@@ -78,7 +108,10 @@ static void ended(const struct fsm_view *v, struct fsm_out *o, int ran,
 	if (!again) {
 		o->state = ok ? ST_DONE : ST_FAILED;
 		o->actions |= FSM_ENDED;
-		o->reason = ok ? NULL : "exited (restart policy: no restart)";
+		o->reason = ok ? NULL :
+			    v->failing == FAIL_UNHEALTHY ? "unhealthy (restart policy: no restart)" :
+			    v->failing == FAIL_NOT_READY ? "not ready within ready-timeout (restart policy: no restart)" :
+							   "exited (restart policy: no restart)";
 		return;
 	}
 	o->fails++;
@@ -91,13 +124,17 @@ static void ended(const struct fsm_view *v, struct fsm_out *o, int ran,
 	o->state = ST_BACKOFF;
 	o->actions |= FSM_TIMER_SET | FSM_RESTARTED;
 	o->timer = fsm_backoff(c, o->fails);
-	o->reason = ran ? "restarting after exit" : "restarting after a failed start";
+	o->reason = v->failing == FAIL_UNHEALTHY ? "restarting after failed health checks" :
+		    v->failing == FAIL_NOT_READY ? "restarting: not ready within ready-timeout" :
+		    ran				 ? "restarting after exit" :
+						   "restarting after a failed start";
 }
 
 struct fsm_out fsm_step(const struct fsm_view *v, enum fsm_event ev,
 			int64_t now_ms)
 {
-	struct fsm_out o = { v->state, v->want_up, v->fails, 0, 0, NULL };
+	struct fsm_out o = { v->state, v->want_up, v->fails, 0, 0, NULL,
+			     v->failing };
 	enum svc_state st = v->state;
 	int proc = st == ST_STARTING || st == ST_RUNNING || st == ST_STOPPING;
 
@@ -107,15 +144,37 @@ struct fsm_out fsm_step(const struct fsm_view *v, enum fsm_event ev,
 			try_start(v, &o);
 		break;
 	case FE_SPAWNED:
-		if (st == ST_STARTING && v->conf->type == SVC_SIMPLE)
+		if (st != ST_STARTING || v->conf->type != SVC_SIMPLE)
+			break;
+		if (has_ready_probe(v->conf)) {
+			/* Ready when its probe says so, within ready-timeout. */
+			o.actions |= FSM_TIMER_SET;
+			o.timer = v->conf->ready_timeout;
+			o.reason = "waiting for its ready probe";
+		} else {
 			o.state = ST_RUNNING;
+		}
+		break;
+	case FE_READY:
+		if (st == ST_STARTING && has_ready_probe(v->conf)) {
+			o.state = ST_RUNNING;
+			o.actions |= FSM_TIMER_CLEAR;
+			o.reason = NULL;
+		}
+		break;
+	case FE_UNHEALTHY:
+		if (st == ST_RUNNING && v->conf->health.kind != PROBE_NONE)
+			fail_stop(v, &o, FAIL_UNHEALTHY);
 		break;
 	case FE_SPAWN_FAILED:
 		if (st == ST_STARTING)
 			ended(v, &o, 0, now_ms);
 		break;
 	case FE_EXITED:
-		if (st == ST_STOPPING) {
+		if (st == ST_STOPPING && v->failing != FAIL_NONE) {
+			o.actions |= FSM_TIMER_CLEAR;
+			ended(v, &o, 1, now_ms);
+		} else if (st == ST_STOPPING) {
 			o.actions |= FSM_TIMER_CLEAR;
 			if (o.want_up && !v->shutting_down) {
 				o.fails = 0;
@@ -125,11 +184,17 @@ struct fsm_out fsm_step(const struct fsm_view *v, enum fsm_event ev,
 			}
 		} else if (st == ST_STARTING || st == ST_RUNNING) {
 			ended(v, &o, 1, now_ms);
+			/* The ready-timeout may still be armed. */
+			if (st == ST_STARTING && has_ready_probe(v->conf) &&
+			    !(o.actions & FSM_TIMER_SET))
+				o.actions |= FSM_TIMER_CLEAR;
 		}
 		break;
 	case FE_TIMER:
 		if (st == ST_BACKOFF) {
 			try_start(v, &o);
+		} else if (st == ST_STARTING && has_ready_probe(v->conf)) {
+			fail_stop(v, &o, FAIL_NOT_READY);
 		} else if (st == ST_STOPPING) {
 			o.actions |= FSM_KILL;
 			o.reason = "stop-timeout: killed";
@@ -137,6 +202,7 @@ struct fsm_out fsm_step(const struct fsm_view *v, enum fsm_event ev,
 		break;
 	case FE_STOP:
 		o.want_up = 0;
+		o.failing = FAIL_NONE; /* asked to stop: it ends stopped */
 		if (st == ST_STARTING || st == ST_RUNNING) {
 			o.state = ST_STOPPING;
 			o.actions |= FSM_STOP_SIGNAL | FSM_TIMER_SET;
@@ -160,6 +226,7 @@ struct fsm_out fsm_step(const struct fsm_view *v, enum fsm_event ev,
 	case FE_START:
 		o.want_up = 1;
 		o.fails = 0;
+		o.failing = FAIL_NONE;
 		o.reason = NULL;
 		if (st == ST_STOPPING || (proc && ev == FE_START))
 			break;

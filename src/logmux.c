@@ -79,6 +79,7 @@ struct sink {
 	int fd, own_fd;
 	enum sink_how how;
 	size_t chunk; /* the most one write takes (PIPE_BUF: atomic) */
+	int is_pipe;  /* a pipe or a terminal that others may write to */
 	struct jbuf q;
 	size_t off;   /* q.s[off .. q.len) is still to be written */
 	ev_io wio;
@@ -196,6 +197,7 @@ static void sink_open(struct sink *k, const char *name, int fd)
 		}
 		/* A write of up to PIPE_BUF bytes is never mixed with another's. */
 		k->chunk = PIPE_BUF;
+		k->is_pipe = 1;
 	}
 	if (k->how != SINK_DIRECT) {
 		ev_io_init(&k->wio, on_writable, k->fd, EV_WRITE);
@@ -856,6 +858,15 @@ void logmux_set_format(int fmt, int timestamps)
 {
 	mux.fmt = fmt;
 	mux.timestamps = timestamps;
+}
+
+void logmux_set_shared(int shared)
+{
+	int i;
+
+	for (i = 0; i < 2; i++)
+		if (mux.sinks[i].is_pipe)
+			mux.sinks[i].chunk = shared ? PIPE_BUF : READ_CHUNK;
 }
 
 void logmux_set_follow(logmux_follow_fn fn, void *ctx)

@@ -158,6 +158,7 @@ static void forget(struct logring *r, size_t off, const struct rec *h)
 	if (h->flags & REC_FIRST)
 		r->nlines--;
 	set_flags(r, off, h->flags | REC_DEAD);
+	r->ndead++;
 }
 
 /* Gives back the space of the dead records at head. */
@@ -165,12 +166,13 @@ static void reap(struct logring *r)
 {
 	struct rec h;
 
-	while (r->used > 0) {
+	while (r->ndead > 0 && r->used > 0) {
 		get(r, r->head, &h, HDR);
 		if (!(h.flags & REC_DEAD))
 			break;
 		r->head = fwd(r, r->head, HDR + h.len);
 		r->used -= HDR + h.len;
+		r->ndead--;
 	}
 }
 
@@ -187,6 +189,16 @@ static void evict_oldest(struct logring *r)
 	int s, more;
 
 	get(r, off, &h, HDR);
+	if ((h.flags & (REC_FIRST | LOGLINE_MORE | REC_DEAD)) == REC_FIRST) {
+		/* The usual case, a whole line at head: it simply goes. */
+		r->bytes -= line_bytes(h.flags, h.len);
+		r->nrec--;
+		r->nlines--;
+		r->head = fwd(r, r->head, HDR + h.len);
+		r->used -= HDR + h.len;
+		reap(r);
+		return;
+	}
 	s = h.stream;
 	more = h.flags & LOGLINE_MORE;
 	forget(r, off, &h);

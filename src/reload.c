@@ -247,6 +247,7 @@ static void apply(struct sup *sup, struct config *c)
 	sup->graph_dirty = 1; /* depends may have changed */
 	take_globals(sup, c);
 	update_logs(sup);
+	sup_log_shared(sup);
 }
 
 int sup_reload_do(struct sup *sup, int dry_run, struct reload_diff *diff,

@@ -21,10 +21,10 @@ struct child_status {
 
 static const char *const step_names[] = {
 	"exec", "setsid", "stdin", "setgroups", "setgid", "setuid", "chdir",
-	"stdout", "setrlimit",
+	"stdout", "setrlimit", "readiness fd",
 };
 enum { STEP_EXEC, STEP_SETSID, STEP_STDIN, STEP_SETGROUPS, STEP_SETGID,
-       STEP_SETUID, STEP_CHDIR, STEP_STDOUT, STEP_RLIMIT };
+       STEP_SETUID, STEP_CHDIR, STEP_STDOUT, STEP_RLIMIT, STEP_READY_FD };
 
 static void __attribute__((noreturn))
 child_fail(int status_fd, int step, int err)
@@ -35,8 +35,40 @@ child_fail(int status_fd, int step, int err)
 	_exit(step == STEP_EXEC ? exitcode_from_exec_errno(err) : 126);
 }
 
+/*
+ * Nothing beyond 0-2 passes exec: every fd is marked close-on-exec rather
+ * than closed, so the status pipe still reports a failure up to execve.
+ */
+static void cloexec_all(void)
+{
+	int fd;
+
+	if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+		return;
+	for (fd = 3; fd < 4096; fd++)
+		(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+}
+
+/* The readiness fd at its number, put there after the others were marked. */
+static int place_ready_fd(const struct spawn_req *req, int *status_fd)
+{
+	if (req->ready_fd <= 2 || req->ready_num <= 2)
+		return 0;
+	if (*status_fd == req->ready_num) {
+		int moved = fcntl(*status_fd, F_DUPFD_CLOEXEC, req->ready_num + 1);
+
+		if (moved < 0)
+			return -1;
+		*status_fd = moved;
+	}
+	if (req->ready_fd == req->ready_num)
+		return fcntl(req->ready_num, F_SETFD, 0);
+	return dup2(req->ready_fd, req->ready_num) < 0 ? -1 : 0;
+}
+
 /* The steps after the signal reset: 0, or the failed step with errno set. */
-static int child_setup(const struct spawn_req *req, int null_fd)
+static int child_setup(const struct spawn_req *req, int null_fd,
+		       int *status_fd)
 {
 	if (null_fd >= 0 && dup2(null_fd, STDIN_FILENO) < 0)
 		return STEP_STDIN;
@@ -47,12 +79,10 @@ static int child_setup(const struct spawn_req *req, int null_fd)
 	/* tend raised its own limit for its pipes; select() users want theirs. */
 	if (req->nofile != NULL && setrlimit(RLIMIT_NOFILE, req->nofile) < 0)
 		return STEP_RLIMIT;
-	if (req->close_fds && close_range(3, ~0U, 0) < 0) {
-		int fd;
-
-		for (fd = 3; fd < 4096; fd++)
-			(void)close(fd);
-	}
+	if (req->close_fds)
+		cloexec_all();
+	if (place_ready_fd(req, status_fd) < 0)
+		return STEP_READY_FD;
 	if (req->gid != (gid_t)-1 || req->uid != (uid_t)-1) {
 		if (req->uid != (uid_t)-1 &&
 		    setgroups(req->ngroups, req->groups) < 0)
@@ -110,7 +140,7 @@ child_exec(const struct spawn_req *req, char **paths, int status_fd,
 	sigemptyset(&empty);
 	(void)sigprocmask(SIG_SETMASK, &empty, NULL);
 
-	step = child_setup(req, null_fd);
+	step = child_setup(req, null_fd, &status_fd);
 	if (step != 0)
 		child_fail(status_fd, step, errno);
 

@@ -45,7 +45,7 @@ static void drop_removed(struct sup *sup)
 		struct svc *s = sup->svcs[i];
 
 		if (s->removed && !svc_has_process(s) && s->dead_pid == 0 &&
-		    s->state != ST_STOPPING) {
+		    !svcprobe_has_process(s) && s->state != ST_STOPPING) {
 			log_info("service %s: removed", s->conf->name);
 			svc_free(s);
 			sup->graph_dirty = 1;
@@ -446,9 +446,15 @@ static int owner(pid_t pid, int wstatus, void *ctx)
 {
 	struct sup *sup = ctx;
 	struct svc *s = find_pid(sup, pid);
+	size_t i;
 
-	if (s == NULL)
+	if (s == NULL) {
+		/* An exec probe's process is no orphan. */
+		for (i = 0; i < sup->nsvcs; i++)
+			if (svcprobe_reaped(sup->svcs[i], pid, wstatus))
+				return 1;
 		return 0;
+	}
 	if (s->dead_pid == pid) {
 		s->dead_pid = 0; /* its failure was handled when exec failed */
 		return 1;
@@ -582,6 +588,17 @@ static void raise_nofile(struct sup *sup)
 		sup->nofile_saved = 1;
 }
 
+void sup_log_shared(struct sup *sup)
+{
+	size_t i;
+	int shared = 0;
+
+	for (i = 0; i < sup->nsvcs; i++)
+		if (sup->svcs[i]->conf->log == SVC_LOG_INHERIT)
+			shared = 1;
+	logmux_set_shared(shared);
+}
+
 int sup_run(const struct args *a, struct config *cfg)
 {
 	struct sup sup;
@@ -610,6 +627,7 @@ int sup_run(const struct args *a, struct config *cfg)
 	}
 	if (take_services(&sup, cfg) < 0)
 		fatalx(1, "out of memory");
+	sup_log_shared(&sup);
 
 	sup.started = ev_time();
 	if (sup_control_open(&sup, cfg) < 0) {

@@ -43,6 +43,7 @@ struct svc *svc_new(struct sup *sup, struct svc_conf *conf)
 	s->state = ST_STOPPED;
 	ev_init(&s->timer, on_timer);
 	svclog_init(&s->log, conf, sup->cfg->log_buffer);
+	svcprobe_init(s);
 	return s;
 }
 
@@ -51,6 +52,7 @@ void svc_free(struct svc *s)
 	if (s == NULL)
 		return;
 	ev_timer_stop(s->sup->loop, &s->timer);
+	svcprobe_free(s);
 	svclog_free(&s->log);
 	conf_svc_free(s->conf);
 	free(s->conf);
@@ -64,7 +66,8 @@ int svc_has_process(const struct svc *s)
 
 int svc_ready(const struct svc *s)
 {
-	return fsm_ready(s->state, s->conf->type);
+	/* STOPPING=1 from the service itself: no longer counted as ready. */
+	return fsm_ready(s->state, s->conf->type) && !s->probe.not_ready;
 }
 
 static int deps_ready(const struct svc *s)
@@ -96,21 +99,30 @@ static void signal_group(struct svc *s, int sig)
 static enum fsm_event start_process(struct svc *s)
 {
 	const struct svc_conf *c = s->conf;
-	char *const *layers[3] = { environ, c->env_file_vars, c->env };
+	char *notify[2] = { NULL, NULL };
+	char *const *layers[4] = { environ, c->env_file_vars, c->env, notify };
+	const char *notify_env;
 	struct spawn_req req;
 	struct spawn_err se;
 	char **envp;
-	int out[2];
+	int out[2], ready_fd, ready_num;
 	pid_t pid;
 
-	envp = env_merge(layers, 3);
+	if (svcprobe_prespawn(s, &notify_env, &ready_fd, &ready_num) < 0) {
+		log_warn("service %s: cannot make its readiness channel", c->name);
+		return FE_SPAWN_FAILED;
+	}
+	notify[0] = (char *)notify_env;
+	envp = env_merge(layers, 4);
 	if (envp == NULL) {
 		log_warnx("service %s: out of memory", c->name);
+		svcprobe_postspawn(s, 0);
 		return FE_SPAWN_FAILED;
 	}
 	if (svclog_open(&s->log, c->uid, c->gid, out) < 0) {
 		log_warn("service %s: cannot make its output pipes", c->name);
 		free(envp);
+		svcprobe_postspawn(s, 0);
 		return FE_SPAWN_FAILED;
 	}
 	memset(&req, 0, sizeof(req));
@@ -136,9 +148,12 @@ static enum fsm_event start_process(struct svc *s)
 	req.out_fd = out[0];
 	req.err_fd = out[1];
 	req.nofile = s->sup->nofile_saved ? &s->sup->nofile : NULL;
+	req.ready_fd = ready_fd;
+	req.ready_num = ready_num;
 
 	pid = spawn(&req, &se);
 	svclog_opened(&s->log, pid > 0);
+	svcprobe_postspawn(s, pid > 0 && se.err == 0);
 	free(envp);
 	s->started_ms = svc_now_ms(s->sup->loop);
 	if (pid < 0) {
@@ -176,12 +191,14 @@ void svc_event(struct svc *s, enum fsm_event ev)
 	v.fails = s->fails;
 	v.started_ms = s->started_ms;
 	v.wstatus = s->last_wstatus;
+	v.failing = s->failing;
 	v.conf = s->conf;
 	o = fsm_step(&v, ev, svc_now_ms(s->sup->loop));
 
 	s->state = o.state;
 	s->want_up = o.want_up;
 	s->fails = o.fails;
+	s->failing = o.failing;
 	if (o.reason != NULL || before != o.state)
 		s->reason = o.reason;
 	if (o.actions & FSM_RESTARTED)
@@ -194,6 +211,7 @@ void svc_event(struct svc *s, enum fsm_event ev)
 		ev_timer_start(s->sup->loop, &s->timer);
 	}
 	if (before != s->state) {
+		svcprobe_state(s, before);
 		sup_event(s->sup, s, before);
 		if (s->state == ST_BACKOFF)
 			log_info("service %s: %s -> %s (restart in %.3g s)",

@@ -734,3 +734,32 @@ PY
 		fail "log_check: $(cat "$T/log_check.txt")"
 	log "$(cat "$T/log_check.txt")"
 }
+
+# writer_args NAME N: testchild's arguments for the writer NAME (w1, w2 or
+# w3) of t_log_lines and t_log_backpressure: N numbered lines of 60 bytes
+# tagged NAME, w3 writing every third one to stderr.
+writer_args() {
+	local extra=
+	if [ "$1" = w3 ]; then
+		extra=" --stderr-every 3"
+	fi
+	echo "lines $2 --tag $1 --len 60$extra"
+}
+
+# writers_expect N: what w1, w2 and w3 write, made by the same commands
+# outside tend: $T/NAME.exp (stdout) and $T/NAME.experr (stderr).
+writers_expect() {
+	local s
+	for s in w1 w2 w3; do
+		# writer_args gives words: split them
+		# shellcheck disable=SC2046
+		"$TESTCHILD" $(writer_args "$s" "$1") >"$T/$s.exp" \
+			2>"$T/$s.experr" || fail "testchild lines failed"
+	done
+}
+
+# writers_check OUT ERR: log_check of the three writers' lines.
+writers_check() {
+	log_check "$1" "$2" w1="$T/w1.exp:$T/w1.experr" \
+		w2="$T/w2.exp:$T/w2.experr" w3="$T/w3.exp:$T/w3.experr"
+}

@@ -11,25 +11,20 @@
 . "$(dirname "$0")/lib.sh"
 
 N=50000
-for s in w1 w2; do
-	"$TESTCHILD" lines $N --tag $s --len 60 >"$T/$s.exp" 2>"$T/$s.experr" ||
-		fail "testchild lines failed"
-done
-"$TESTCHILD" lines $N --tag w3 --len 60 --stderr-every 3 \
-	>"$T/w3.exp" 2>"$T/w3.experr" || fail "testchild lines failed"
+writers_expect $N
 total_out=$(cat "$T/w1.exp" "$T/w2.exp" "$T/w3.exp" | wc -l)
 
 write_conf "$T/tend.conf" <<CONF
 service "w1" {
-	command = "$TESTCHILD lines $N --tag w1 --len 60 --rec $T/w1.rec"
+	command = "$TESTCHILD $(writer_args w1 $N) --rec $T/w1.rec"
 	restart = never
 }
 service "w2" {
-	command = "$TESTCHILD lines $N --tag w2 --len 60 --rec $T/w2.rec"
+	command = "$TESTCHILD $(writer_args w2 $N) --rec $T/w2.rec"
 	restart = never
 }
 service "w3" {
-	command = "$TESTCHILD lines $N --tag w3 --len 60 --stderr-every 3 --rec $T/w3.rec"
+	command = "$TESTCHILD $(writer_args w3 $N) --rec $T/w3.rec"
 	restart = never
 }
 service "crash" {
@@ -105,6 +100,5 @@ wait_exit "$JOB_PID" 20
 expect_eq "tend's exit status after SIGTERM" 0 "$EXIT_CODE"
 wait_exit "$READER_PID" 10
 expect_eq "the consumer's exit status" 0 "$EXIT_CODE"
-log_check "$T/tend.out" "$ERR" w1="$T/w1.exp:$T/w1.experr" \
-	w2="$T/w2.exp:$T/w2.experr" w3="$T/w3.exp:$T/w3.experr"
+writers_check "$T/tend.out" "$ERR"
 pass

@@ -8,24 +8,19 @@
 
 N=50000
 # What each service writes, made by the same commands outside tend.
-for s in w1 w2; do
-	"$TESTCHILD" lines $N --tag $s --len 60 >"$T/$s.exp" 2>"$T/$s.experr" ||
-		fail "testchild lines failed"
-done
-"$TESTCHILD" lines $N --tag w3 --len 60 --stderr-every 3 \
-	>"$T/w3.exp" 2>"$T/w3.experr" || fail "testchild lines failed"
+writers_expect $N
 
 write_conf "$T/tend.conf" <<CONF
 service "w1" {
-	command = "$TESTCHILD lines $N --tag w1 --len 60"
+	command = "$TESTCHILD $(writer_args w1 $N)"
 	restart = never
 }
 service "w2" {
-	command = "$TESTCHILD lines $N --tag w2 --len 60"
+	command = "$TESTCHILD $(writer_args w2 $N)"
 	restart = never
 }
 service "w3" {
-	command = "$TESTCHILD lines $N --tag w3 --len 60 --stderr-every 3"
+	command = "$TESTCHILD $(writer_args w3 $N)"
 	restart = never
 }
 CONF
@@ -34,6 +29,5 @@ start_tend ns -c "$T/tend.conf"
 wait_exit "$JOB_PID" 90
 expect_eq "tend's exit status once every service is done" 0 "$EXIT_CODE"
 log "tend's stdout: $(wc -l <"$OUT") lines, stderr: $(wc -l <"$ERR") lines"
-log_check "$OUT" "$ERR" w1="$T/w1.exp:$T/w1.experr" \
-	w2="$T/w2.exp:$T/w2.experr" w3="$T/w3.exp:$T/w3.experr"
+writers_check "$OUT" "$ERR"
 pass

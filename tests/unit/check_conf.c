@@ -1,3 +1,4 @@
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -464,6 +465,115 @@ START_TEST(test_log_files_apart)
 }
 END_TEST
 
+/* ---- conf_load_text: the readiness and health keys ---- */
+
+START_TEST(test_probe_defaults)
+{
+	struct config *c = expect_ok(load(WEB(""), NULL));
+	const struct svc_conf *s = find(c, "web");
+
+	ck_assert_int_eq(s->ready.kind, PROBE_NONE);
+	ck_assert_ptr_null(s->ready.text);
+	ck_assert_double_eq(s->ready_timeout, 60);
+	ck_assert_int_eq(s->health.kind, PROBE_NONE);
+	ck_assert_ptr_null(s->health.text);
+	ck_assert_double_eq(s->health_interval, 30);
+	ck_assert_double_eq(s->health_timeout, 10);
+	ck_assert_int_eq(s->health_retries, 3);
+	/* Not written: the section's line, as for the other keys. */
+	ck_assert_int_eq(s->line_ready, 1);
+	ck_assert_int_eq(s->line_health, 1);
+	conf_free(c);
+}
+END_TEST
+
+static const struct {
+	const char *body;
+	enum probe_kind ready, health;
+	const char *ready_text, *health_text;
+	double ready_timeout, interval, timeout;
+	long retries;
+	int line_ready, line_health;
+} probe_values[] = {
+	{ " ready = notify\n", PROBE_NOTIFY, PROBE_NONE, "notify", NULL, 60,
+	  30, 10, 3, 3, 1 },
+	{ " ready = \"fd:3\"\n ready-timeout = 0.5\n", PROBE_FD, PROBE_NONE,
+	  "fd:3", NULL, 0.5, 30, 10, 3, 3, 1 },
+	{ " ready = \"tcp:6379\"\n", PROBE_TCP, PROBE_NONE, "tcp:6379", NULL,
+	  60, 30, 10, 3, 3, 1 },
+	{ " ready = \"tcp:localhost:6379\"\n health-check = \"tcp:[::1]:6379\"\n",
+	  PROBE_TCP, PROBE_TCP, "tcp:localhost:6379", "tcp:[::1]:6379", 60, 30,
+	  10, 3, 3, 4 },
+	{ "\n health-check = \"http://127.0.0.1:8080/healthz\"\n"
+	  " health-interval = 2.5\n health-timeout = 1\n health-retries = 1\n",
+	  PROBE_NONE, PROBE_HTTP, NULL, "http://127.0.0.1:8080/healthz", 60,
+	  2.5, 1, 1, 1, 4 },
+	{ " ready = \"exec:pg_isready -q\"\n health-check = \"pg_isready\"\n"
+	  " health-retries = \"1000000\"\n ready-timeout = 10000000\n",
+	  PROBE_EXEC, PROBE_EXEC, "exec:pg_isready -q", "pg_isready", 1e7, 30,
+	  10, 1000000, 3, 4 },
+	/* "" is no probe, written or not */
+	{ " ready = \"\"\n health-check = \"\"\n", PROBE_NONE, PROBE_NONE,
+	  NULL, NULL, 60, 30, 10, 3, 3, 4 },
+	/* the timings may be set without a probe (they then do nothing) */
+	{ " ready-timeout = 1\n health-interval = 0.01\n health-timeout = 99\n"
+	  " health-retries = 007\n",
+	  PROBE_NONE, PROBE_NONE, NULL, NULL, 1, 0.01, 99, 7, 1, 1 },
+	/* the main service may have probes */
+	{ " main = true\n ready = \"tcp:80\"\n health-check = \"tcp:80\"\n",
+	  PROBE_TCP, PROBE_TCP, "tcp:80", "tcp:80", 60, 30, 10, 3, 4, 5 },
+};
+
+START_TEST(test_probe_values)
+{
+	char text[512];
+	struct config *c;
+	const struct svc_conf *s;
+
+	snprintf(text, sizeof(text), WEB("%s"), probe_values[_i].body);
+	c = expect_ok(load(text, NULL));
+	s = find(c, "web");
+	ck_assert_int_eq(s->ready.kind, probe_values[_i].ready);
+	ck_assert_int_eq(s->health.kind, probe_values[_i].health);
+	if (probe_values[_i].ready_text == NULL)
+		ck_assert_ptr_null(s->ready.text);
+	else
+		ck_assert_str_eq(s->ready.text, probe_values[_i].ready_text);
+	if (probe_values[_i].health_text == NULL)
+		ck_assert_ptr_null(s->health.text);
+	else
+		ck_assert_str_eq(s->health.text, probe_values[_i].health_text);
+	ck_assert_double_eq_tol(s->ready_timeout, probe_values[_i].ready_timeout,
+				1e-9);
+	ck_assert_double_eq_tol(s->health_interval, probe_values[_i].interval,
+				1e-9);
+	ck_assert_double_eq_tol(s->health_timeout, probe_values[_i].timeout,
+				1e-9);
+	ck_assert_int_eq(s->health_retries, probe_values[_i].retries);
+	ck_assert_int_eq(s->line_ready, probe_values[_i].line_ready);
+	ck_assert_int_eq(s->line_health, probe_values[_i].line_health);
+	conf_free(c);
+}
+END_TEST
+
+/* What probe.c makes of the value is probe.c's: a sample gets through. */
+START_TEST(test_probe_parsed)
+{
+	struct config *c = expect_ok(load(
+		WEB(" ready = \"http://localhost:8080/ready\"\n"
+		    " health-check = \"exec:check --deep 'a b'\"\n"),
+		NULL));
+	const struct svc_conf *s = find(c, "web");
+
+	ck_assert_str_eq(s->ready.host, "localhost");
+	ck_assert_int_eq(s->ready.port, 8080);
+	ck_assert_str_eq(s->ready.path, "/ready");
+	ck_assert_uint_gt(s->ready.addrlen, 0);
+	expect_strv(s->health.argv, STRV("check", "--deep", "a b"));
+	conf_free(c);
+}
+END_TEST
+
 /* ---- conf_load_text: every error, with its line ---- */
 
 static const struct {
@@ -738,6 +848,82 @@ static const struct {
 	  LOGSVC("b", "/x.log.12"),
 	  NULL,
 	  { "t.conf:8: service 'b' logs to '/x.log.12', where service 'a' keeps its rotated log (t.conf:3)" } },
+	/* ready, health-check: probe.c's message, after the key and line */
+	{ WEB(" ready = \"tcp:0\"\n"), NULL,
+	  { "t.conf:3: ready: invalid port '0' (1 to 65535)" } },
+	{ WEB("\n ready = \"tcp:localhost:65536\"\n"), NULL,
+	  { "t.conf:4: ready: invalid port '65536' (1 to 65535)" } },
+	{ WEB(" ready = \"https://localhost/\"\n"), NULL,
+	  { "t.conf:3: ready: https is not supported (tend speaks plain HTTP only)" } },
+	{ WEB(" health-check = \"https://localhost/\"\n"), NULL,
+	  { "t.conf:3: health-check: https is not supported (tend speaks plain HTTP only)" } },
+	{ WEB(" ready = \"tcp:no-such-host-tend:80\"\n"), NULL,
+	  { "t.conf:3: ready: unknown host 'no-such-host-tend' (no DNS: use an address, localhost or a name in /etc/hosts)" } },
+	{ WEB(" health-check = \"http://no-such-host-tend/\"\n"), NULL,
+	  { "t.conf:3: health-check: unknown host 'no-such-host-tend' (no DNS: use an address, localhost or a name in /etc/hosts)" } },
+	{ WEB(" ready = \"fd:2\"\n"), NULL,
+	  { "t.conf:3: ready: invalid fd '2' (3 to 1023: 0, 1 and 2 are stdin, stdout and stderr)" } },
+	{ WEB(" ready = \"fd:1024\"\n"), NULL,
+	  { "t.conf:3: ready: invalid fd '1024' (3 to 1023: 0, 1 and 2 are stdin, stdout and stderr)" } },
+	{ WEB("\n\n health-check = notify\n"), NULL,
+	  { "t.conf:5: health-check: notify is for ready only (a health-check is tcp:[HOST:]PORT, http://HOST[:PORT][/PATH], exec:COMMAND or a command)" } },
+	{ WEB(" health-check = \"fd:3\"\n"), NULL,
+	  { "t.conf:3: health-check: fd:N is for ready only (a health-check is tcp:[HOST:]PORT, http://HOST[:PORT][/PATH], exec:COMMAND or a command)" } },
+	{ WEB(" ready = \"exec:\"\n"), NULL,
+	  { "t.conf:3: ready: empty command" } },
+	{ WEB(" ready = \"  \"\n"), NULL,
+	  { "t.conf:3: ready: empty command" } },
+	{ WEB(" health-check = \"check 'x\"\n"), NULL,
+	  { "t.conf:3: health-check: unterminated single quote" } },
+	{ WEB(" ready = \"tcp:::1:80\"\n"), NULL,
+	  { "t.conf:3: ready: '::1:80': an IPv6 address goes in brackets ([ADDRESS]:PORT)" } },
+	{ WEB(" ready = \"ftp://localhost/\"\n"), NULL,
+	  { "t.conf:3: ready: unknown scheme 'ftp://' (a probe is tcp:[HOST:]PORT, http://HOST[:PORT][/PATH], exec:COMMAND or a command)" } },
+	{ WEB(" ready = notify\n ready = \"fd:3\"\n"), NULL,
+	  { "t.conf:4: 'ready' is set twice (first at line 3)" } },
+	/* their timings */
+	{ WEB(" ready-timeout = 0\n"), NULL,
+	  { "t.conf:3: ready-timeout: invalid duration '0' (seconds, > 0, up to 1e+07)" } },
+	{ WEB(" ready-timeout = -5\n"), NULL,
+	  { "t.conf:3: ready-timeout: invalid duration '-5' (seconds, > 0, up to 1e+07)" } },
+	{ WEB(" health-interval = 0\n"), NULL,
+	  { "t.conf:3: health-interval: invalid duration '0' (seconds, > 0, up to 1e+07)" } },
+	{ WEB(" health-interval = 1m\n"), NULL,
+	  { "t.conf:3: health-interval: invalid duration '1m' (seconds, > 0, up to 1e+07)" } },
+	{ WEB(" health-timeout = 0\n"), NULL,
+	  { "t.conf:3: health-timeout: invalid duration '0' (seconds, > 0, up to 1e+07)" } },
+	{ WEB(" health-timeout = \"\"\n"), NULL,
+	  { "t.conf:3: health-timeout: invalid duration '' (seconds, > 0, up to 1e+07)" } },
+	{ WEB(" health-retries = 0\n"), NULL,
+	  { "t.conf:3: health-retries: invalid value '0' (a whole number from 1 to 1000000)" } },
+	{ WEB(" health-retries = -1\n"), NULL,
+	  { "t.conf:3: health-retries: invalid value '-1' (a whole number from 1 to 1000000)" } },
+	{ WEB(" health-retries = 1.5\n"), NULL,
+	  { "t.conf:3: health-retries: invalid value '1.5' (a whole number from 1 to 1000000)" } },
+	{ WEB(" health-retries = 1000001\n"), NULL,
+	  { "t.conf:3: health-retries: invalid value '1000001' (a whole number from 1 to 1000000)" } },
+	{ WEB(" health-retries = three\n"), NULL,
+	  { "t.conf:3: health-retries: invalid value 'three' (a whole number from 1 to 1000000)" } },
+	/* a oneshot is ready when it exits 0, and is not there to check */
+	{ WEB(" type = oneshot\n ready = \"tcp:80\"\n"), NULL,
+	  { "t.conf:4: ready: a oneshot is ready when it exits 0 (no ready probe)" } },
+	{ WEB(" ready = notify\n type = oneshot\n"), NULL,
+	  { "t.conf:3: ready: a oneshot is ready when it exits 0 (no ready probe)" } },
+	{ WEB(" type = oneshot\n\n health-check = \"check\"\n"), NULL,
+	  { "t.conf:5: health-check: a oneshot runs to completion (no health check)" } },
+	/* ... the timings alone are harmless; a bad probe is one error */
+	{ WEB(" type = oneshot\n ready = \"tcp:0\"\n ready-timeout = 5\n"), NULL,
+	  { "t.conf:4: ready: invalid port '0' (1 to 65535)" } },
+	/* each is reported */
+	{ WEB(" ready = \"fd:1\"\n ready-timeout = 0\n health-check = notify\n"
+	      " health-interval = -1\n health-timeout = x\n health-retries = 0\n"),
+	  NULL,
+	  { "t.conf:3: ready: invalid fd '1' (3 to 1023: 0, 1 and 2 are stdin, stdout and stderr)",
+	    "t.conf:4: ready-timeout: invalid duration '0' (seconds, > 0, up to 1e+07)",
+	    "t.conf:5: health-check: notify is for ready only (a health-check is tcp:[HOST:]PORT, http://HOST[:PORT][/PATH], exec:COMMAND or a command)",
+	    "t.conf:6: health-interval: invalid duration '-1' (seconds, > 0, up to 1e+07)",
+	    "t.conf:7: health-timeout: invalid duration 'x' (seconds, > 0, up to 1e+07)",
+	    "t.conf:8: health-retries: invalid value '0' (a whole number from 1 to 1000000)" } },
 	/* several errors: each is reported */
 	{ "service a {\n"			  /* 1 */
 	  " command = x\n"			  /* 2 */
@@ -1107,6 +1293,37 @@ static const struct {
 	  RUN " log = \"file:/var/log/w.log\"\n log-max-size = 1048576\n"
 	      " log-keep = 9\n",
 	  NULL, CONF_INPLACE },
+	/* ready: how a start is judged (and the fd or socket it is given) */
+	{ RUN " ready = notify\n", RUN " ready = \"notify\"\n ready-timeout = 60\n",
+	  NULL, CONF_UNCHANGED },
+	{ RUN, RUN " ready = \"tcp:80\"\n", NULL, CONF_RESTART },
+	{ RUN " ready = \"tcp:80\"\n", RUN " ready = \"tcp:81\"\n", NULL,
+	  CONF_RESTART },
+	{ RUN " ready = \"tcp:80\"\n", RUN " ready = \"tcp:127.0.0.1:80\"\n",
+	  NULL, CONF_RESTART },
+	{ RUN " ready = notify\n", RUN " ready = \"fd:3\"\n", NULL,
+	  CONF_RESTART },
+	{ RUN " ready = \"fd:3\"\n", RUN " ready = \"fd:4\"\n", NULL,
+	  CONF_RESTART },
+	{ RUN " ready = \"exec:check\"\n", RUN " ready = \"check\"\n", NULL,
+	  CONF_RESTART },
+	{ RUN, RUN " ready-timeout = 5\n", NULL, CONF_INPLACE },
+	/* health-*: in place */
+	{ RUN " health-check = \"tcp:80\"\n", RUN " health-check = \"tcp:80\"\n"
+	  " health-interval = 30\n health-timeout = 10\n health-retries = 3\n",
+	  NULL, CONF_UNCHANGED },
+	{ RUN, RUN " health-check = \"tcp:80\"\n", NULL, CONF_INPLACE },
+	{ RUN " health-check = \"tcp:80\"\n", RUN, NULL, CONF_INPLACE },
+	{ RUN " health-check = \"tcp:80\"\n",
+	  RUN " health-check = \"http://localhost:80/\"\n", NULL, CONF_INPLACE },
+	{ RUN, RUN " health-interval = 5\n", NULL, CONF_INPLACE },
+	{ RUN, RUN " health-timeout = 5\n", NULL, CONF_INPLACE },
+	{ RUN, RUN " health-retries = 5\n", NULL, CONF_INPLACE },
+	{ RUN " ready = \"tcp:80\"\n",
+	  RUN " ready = \"tcp:80\"\n health-check = \"tcp:80\"\n", NULL,
+	  CONF_INPLACE },
+	/* both: the restart covers the rest */
+	{ RUN, RUN " ready = notify\n health-retries = 5\n", NULL, CONF_RESTART },
 };
 
 /* Loads a config from main.conf with db and web (web's body given). */
@@ -1242,6 +1459,30 @@ START_TEST(test_process_differs_log)
 }
 END_TEST
 
+/* One probe as written that resolves elsewhere (/etc/hosts changed). */
+START_TEST(test_change_of_probe_target)
+{
+	struct config *c = expect_ok(load(
+		WEB(" ready = \"tcp:localhost:80\"\n"
+		    " health-check = \"http://localhost:80/\"\n"),
+		NULL));
+	struct svc_conf *a = &c->svcs[0], *b = conf_svc_dup(a);
+
+	ck_assert_ptr_nonnull(b);
+	ck_assert_int_eq(conf_change_of(a, b), CONF_UNCHANGED);
+	((struct sockaddr_in *)&b->ready.addr)->sin_addr.s_addr ^= 1;
+	ck_assert_int_eq(conf_svc_process_differs(a, b), 0);
+	ck_assert_int_eq(conf_change_of(a, b), CONF_INPLACE);
+	b->ready.addr = a->ready.addr;
+	ck_assert_int_eq(conf_change_of(a, b), CONF_UNCHANGED);
+	((struct sockaddr_in *)&b->health.addr)->sin_port ^= 1;
+	ck_assert_int_eq(conf_change_of(a, b), CONF_INPLACE);
+	conf_svc_free(b);
+	free(b);
+	conf_free(c);
+}
+END_TEST
+
 /* ---- conf_svc_dup, conf_svc_free ---- */
 
 START_TEST(test_dup)
@@ -1254,7 +1495,9 @@ START_TEST(test_dup)
 	tmp_put("app.env", "A=1\nB=2\n");
 	snprintf(text, sizeof(text),
 		 "%s" "service e {\n command = e\n env-file = \"%s\"\n"
-		 " log = \"file:/var/log/e.log\"\n log-keep = 5\n}\n",
+		 " log = \"file:/var/log/e.log\"\n log-keep = 5\n"
+		 " ready = \"http://localhost:8080/ready\"\n"
+		 " health-check = \"exec:check --deep\"\n health-retries = 4\n}\n",
 		 every_key, tmp_path("app.env"));
 	c = expect_ok(load(text, NULL));
 	n = c->nsvcs;
@@ -1275,6 +1518,10 @@ START_TEST(test_dup)
 	ck_assert_ptr_null(d[1]->env_file_vars);
 	ck_assert_ptr_null(d[0]->log_path);
 	ck_assert_ptr_ne(find(c, "e")->log_path, d[n - 1]->log_path);
+	ck_assert_ptr_ne(find(c, "e")->ready.text, d[n - 1]->ready.text);
+	ck_assert_ptr_ne(find(c, "e")->ready.host, d[n - 1]->ready.host);
+	ck_assert_ptr_ne(find(c, "e")->ready.path, d[n - 1]->ready.path);
+	ck_assert_ptr_ne(find(c, "e")->health.argv, d[n - 1]->health.argv);
 	/* The copies own everything: they outlive the config. */
 	conf_free(c);
 	c = expect_ok(load(text, NULL));
@@ -1295,16 +1542,25 @@ START_TEST(test_dup)
 		else
 			ck_assert_str_eq(d[i]->log_path, c->svcs[i].log_path);
 		ck_assert_int_eq(d[i]->log_keep, c->svcs[i].log_keep);
+		ck_assert_int_eq(probe_equal(&d[i]->ready, &c->svcs[i].ready), 1);
+		ck_assert_int_eq(probe_equal(&d[i]->health, &c->svcs[i].health),
+				 1);
+		ck_assert_int_eq(d[i]->health_retries, c->svcs[i].health_retries);
 		ck_assert_int_eq(conf_change_of(&c->svcs[i], d[i]),
 				 CONF_UNCHANGED);
 		conf_svc_free(d[i]);
 		ck_assert_ptr_null(d[i]->command);
 		ck_assert_ptr_null(d[i]->log_path);
+		ck_assert_ptr_null(d[i]->ready.text);
+		ck_assert_ptr_null(d[i]->health.argv);
 		free(d[i]);
 	}
 	expect_strv(find(c, "e")->env_file_vars, STRV("A=1", "B=2"));
 	ck_assert_str_eq(find(c, "e")->log_path, "/var/log/e.log");
 	ck_assert_int_eq(find(c, "e")->log_keep, 5);
+	ck_assert_str_eq(find(c, "e")->ready.path, "/ready");
+	expect_strv(find(c, "e")->health.argv, STRV("check", "--deep"));
+	ck_assert_int_eq(find(c, "e")->health_retries, 4);
 	conf_free(c);
 }
 END_TEST
@@ -1338,6 +1594,9 @@ Suite *unit_suite(void)
 	tcase_add_loop_test(tc, test_log_globals, 0, N(log_globals));
 	tcase_add_loop_test(tc, test_log_values, 0, N(log_values));
 	tcase_add_test(tc, test_log_files_apart);
+	tcase_add_test(tc, test_probe_defaults);
+	tcase_add_loop_test(tc, test_probe_values, 0, N(probe_values));
+	tcase_add_test(tc, test_probe_parsed);
 	tcase_add_loop_test(tc, test_errors, 0, N(bad));
 	tcase_add_test(tc, test_big);
 	tcase_add_test(tc, test_nul_byte);
@@ -1364,6 +1623,7 @@ Suite *unit_suite(void)
 	tcase_add_loop_test(tc, test_process_differs, 0, N(changes));
 	tcase_add_test(tc, test_process_differs_ids);
 	tcase_add_test(tc, test_process_differs_log);
+	tcase_add_test(tc, test_change_of_probe_target);
 	tc = unit_tcase_tmpdir(s, "conf_svc_dup");
 	tcase_add_test(tc, test_dup);
 	tc = unit_tcase(s, "conf_free");

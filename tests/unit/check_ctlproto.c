@@ -1289,13 +1289,13 @@ START_TEST(test_rfc3339)
 }
 END_TEST
 
-/* ---- ctlview: log_dropped in status and metrics ---- */
+/* ---- ctlview: log_dropped and health in status and metrics ---- */
 
 static const struct ctl_view views[] = {
 	{ .name = "web", .state = "running", .pid = 42, .uptime = 12.14,
 	  .restarts = 1, .starts = 2, .ready = 1, .has_exit = 1,
 	  .wstatus = 9, /* killed by SIGKILL */
-	  .log_dropped = 3 },
+	  .log_dropped = 3, .health = "healthy", .health_failures = 1 },
 	{ .name = "db", .state = "failed", .restarts = 2, .starts = 3,
 	  .has_exit = 1, .wstatus = 3 << 8, .critical = 1,
 	  .reason = "exited 3", .log_dropped = 0 },
@@ -1316,16 +1316,16 @@ START_TEST(test_view_status)
 		 "\"shutting_down\": false, \"services\": ["
 		 "{\"name\": \"web\", \"state\": \"running\", \"pid\": 42, "
 		 "\"uptime\": 12.1, \"restarts\": 1, \"ready\": true, "
-		 "\"health\": null, \"exit_code\": null, "
+		 "\"health\": \"healthy\", \"exit_code\": null, "
 		 "\"exit_signal\": \"KILL\", \"main\": false, "
 		 "\"critical\": false, \"reason\": null, \"starts\": 2, "
-		 "\"log_dropped\": 3}, "
+		 "\"log_dropped\": 3, \"health_failures\": 1}, "
 		 "{\"name\": \"db\", \"state\": \"failed\", \"pid\": null, "
 		 "\"uptime\": null, \"restarts\": 2, \"ready\": false, "
 		 "\"health\": null, \"exit_code\": 3, \"exit_signal\": null, "
 		 "\"main\": false, \"critical\": true, "
 		 "\"reason\": \"exited 3\", \"starts\": 3, "
-		 "\"log_dropped\": 0}]}",
+		 "\"log_dropped\": 0, \"health_failures\": 0}]}",
 		 TEND_VERSION, (int)getpid());
 	jb_init(&b);
 	ctlview_status(&b, &top, views, N(views));
@@ -1336,6 +1336,32 @@ START_TEST(test_view_status)
 	jb_init(&b);
 	ctlview_status(&b, &top, NULL, 0);
 	ck_assert_ptr_nonnull(strstr(b.s, "\"log_dropped\": 12884901888, "));
+	jb_free(&b);
+}
+END_TEST
+
+START_TEST(test_view_check_health)
+{
+	struct ctl_view v[2];
+	struct jbuf b;
+
+	memcpy(v, views, sizeof(v));
+	v[0].wanted = 1;
+	v[1] = v[0];
+	v[1].name = "api";
+	v[1].health = "unhealthy";
+	jb_init(&b);
+	ctlview_check(&b, v, 2, 1, 0);
+	ck_assert_ptr_nonnull(b.s);
+	ck_assert_ptr_nonnull(strstr(b.s, "\"name\": \"web\", \"ok\": true"));
+	ck_assert_ptr_nonnull(strstr(b.s, "\"name\": \"api\", \"ok\": false, "
+				       "\"state\": \"running\", \"reason\": \"unhealthy\""));
+	ck_assert_ptr_nonnull(strstr(b.s, "\"healthy\": false"));
+	jb_free(&b);
+	v[1].health = "starting"; /* not checked yet: ready is what counts */
+	jb_init(&b);
+	ctlview_check(&b, v, 2, 1, 0);
+	ck_assert_ptr_nonnull(strstr(b.s, "\"healthy\": true"));
 	jb_free(&b);
 }
 END_TEST
@@ -1351,6 +1377,9 @@ START_TEST(test_view_metrics)
 		"# TYPE tend_service_ready gauge\n"
 		"tend_service_ready{service=\"web\"} 1\n"
 		"tend_service_ready{service=\"db\"} 0\n"
+		"# HELP tend_service_health 1 healthy, 0 unhealthy or not checked yet (absent: no health check).\n"
+		"# TYPE tend_service_health gauge\n"
+		"tend_service_health{service=\"web\"} 1\n"
 		"# HELP tend_service_restarts_total Restarts of the service.\n"
 		"# TYPE tend_service_restarts_total counter\n"
 		"tend_service_restarts_total{service=\"web\"} 1\n"
@@ -1397,16 +1426,6 @@ END_TEST
 
 /* ---- random input ---- */
 
-static uint32_t rnd_state;
-
-static uint32_t rnd(void)
-{
-	rnd_state ^= rnd_state << 13;
-	rnd_state ^= rnd_state >> 17;
-	rnd_state ^= rnd_state << 5;
-	return rnd_state;
-}
-
 /* 20,000 buffers that look like requests, more or less. */
 START_TEST(test_fuzz)
 {
@@ -1420,7 +1439,7 @@ START_TEST(test_fuzz)
 	char buf[300], err[128], *p;
 	int n;
 
-	rnd_state = 0x2545f491;
+	rnd_seed(0x2545f491);
 	for (n = 0; n < 20000; n++) {
 		const char *start = starts[rnd() % N(starts)];
 
@@ -1530,5 +1549,6 @@ Suite *unit_suite(void)
 	tcase_add_test(unit_tcase(s, "ctl_rfc3339"), test_rfc3339);
 	tcase_add_test(unit_tcase(s, "ctlview_status"), test_view_status);
 	tcase_add_test(unit_tcase(s, "ctlview_metrics"), test_view_metrics);
+	tcase_add_test(unit_tcase(s, "ctlview_check_health"), test_view_check_health);
 	return s;
 }

@@ -57,6 +57,9 @@ static const struct {
 	{ ST_WAITING, FE_STOP, ST_STOPPED, FSM_TIMER_CLEAR, 0 },
 	{ ST_WAITING, FE_START, ST_STARTING, FSM_SPAWN, 1 },
 	{ ST_WAITING, FE_RESTART, ST_STARTING, FSM_SPAWN, 1 },
+	/* no probes: ready and unhealthy change nothing */
+	{ ST_WAITING, FE_READY, ST_WAITING, 0, 1 },
+	{ ST_WAITING, FE_UNHEALTHY, ST_WAITING, 0, 1 },
 
 	{ ST_STARTING, FE_CHECK, ST_STARTING, 0, 1 },
 	{ ST_STARTING, FE_SPAWNED, ST_RUNNING, 0, 1 },
@@ -66,6 +69,9 @@ static const struct {
 	{ ST_STARTING, FE_STOP, ST_STOPPING, FSM_STOP_SIGNAL | FSM_TIMER_SET, 0 },
 	{ ST_STARTING, FE_START, ST_STARTING, 0, 1 },
 	{ ST_STARTING, FE_RESTART, ST_STOPPING, FSM_STOP_SIGNAL | FSM_TIMER_SET, 1 },
+	/* no probes: ready and unhealthy change nothing */
+	{ ST_STARTING, FE_READY, ST_STARTING, 0, 1 },
+	{ ST_STARTING, FE_UNHEALTHY, ST_STARTING, 0, 1 },
 
 	{ ST_RUNNING, FE_CHECK, ST_RUNNING, 0, 1 },
 	{ ST_RUNNING, FE_SPAWNED, ST_RUNNING, 0, 1 },
@@ -75,6 +81,9 @@ static const struct {
 	{ ST_RUNNING, FE_STOP, ST_STOPPING, FSM_STOP_SIGNAL | FSM_TIMER_SET, 0 },
 	{ ST_RUNNING, FE_START, ST_RUNNING, 0, 1 },
 	{ ST_RUNNING, FE_RESTART, ST_STOPPING, FSM_STOP_SIGNAL | FSM_TIMER_SET, 1 },
+	/* no probes: ready and unhealthy change nothing */
+	{ ST_RUNNING, FE_READY, ST_RUNNING, 0, 1 },
+	{ ST_RUNNING, FE_UNHEALTHY, ST_RUNNING, 0, 1 },
 
 	{ ST_STOPPING, FE_CHECK, ST_STOPPING, 0, 1 },
 	{ ST_STOPPING, FE_SPAWNED, ST_STOPPING, 0, 1 },
@@ -85,6 +94,9 @@ static const struct {
 	{ ST_STOPPING, FE_STOP, ST_STOPPING, 0, 0 },
 	{ ST_STOPPING, FE_START, ST_STOPPING, 0, 1 },
 	{ ST_STOPPING, FE_RESTART, ST_STOPPING, 0, 1 },
+	/* no probes: ready and unhealthy change nothing */
+	{ ST_STOPPING, FE_READY, ST_STOPPING, 0, 1 },
+	{ ST_STOPPING, FE_UNHEALTHY, ST_STOPPING, 0, 1 },
 
 	{ ST_BACKOFF, FE_CHECK, ST_BACKOFF, 0, 1 },
 	{ ST_BACKOFF, FE_SPAWNED, ST_BACKOFF, 0, 1 },
@@ -94,6 +106,9 @@ static const struct {
 	{ ST_BACKOFF, FE_STOP, ST_STOPPED, FSM_TIMER_CLEAR, 0 },
 	{ ST_BACKOFF, FE_START, ST_STARTING, FSM_TIMER_CLEAR | FSM_SPAWN, 1 },
 	{ ST_BACKOFF, FE_RESTART, ST_STARTING, FSM_TIMER_CLEAR | FSM_SPAWN, 1 },
+	/* no probes: ready and unhealthy change nothing */
+	{ ST_BACKOFF, FE_READY, ST_BACKOFF, 0, 1 },
+	{ ST_BACKOFF, FE_UNHEALTHY, ST_BACKOFF, 0, 1 },
 
 	{ ST_STOPPED, FE_CHECK, ST_STOPPED, 0, 1 },
 	{ ST_STOPPED, FE_SPAWNED, ST_STOPPED, 0, 1 },
@@ -103,6 +118,9 @@ static const struct {
 	{ ST_STOPPED, FE_STOP, ST_STOPPED, 0, 0 },
 	{ ST_STOPPED, FE_START, ST_STARTING, FSM_SPAWN, 1 },
 	{ ST_STOPPED, FE_RESTART, ST_STARTING, FSM_SPAWN, 1 },
+	/* no probes: ready and unhealthy change nothing */
+	{ ST_STOPPED, FE_READY, ST_STOPPED, 0, 1 },
+	{ ST_STOPPED, FE_UNHEALTHY, ST_STOPPED, 0, 1 },
 
 	{ ST_DONE, FE_CHECK, ST_DONE, 0, 1 },
 	{ ST_DONE, FE_SPAWNED, ST_DONE, 0, 1 },
@@ -112,6 +130,9 @@ static const struct {
 	{ ST_DONE, FE_STOP, ST_DONE, 0, 0 },
 	{ ST_DONE, FE_START, ST_STARTING, FSM_SPAWN, 1 },
 	{ ST_DONE, FE_RESTART, ST_STARTING, FSM_SPAWN, 1 },
+	/* no probes: ready and unhealthy change nothing */
+	{ ST_DONE, FE_READY, ST_DONE, 0, 1 },
+	{ ST_DONE, FE_UNHEALTHY, ST_DONE, 0, 1 },
 
 	{ ST_FAILED, FE_CHECK, ST_FAILED, 0, 1 },
 	{ ST_FAILED, FE_SPAWNED, ST_FAILED, 0, 1 },
@@ -121,6 +142,9 @@ static const struct {
 	{ ST_FAILED, FE_STOP, ST_FAILED, 0, 0 },
 	{ ST_FAILED, FE_START, ST_STARTING, FSM_SPAWN, 1 },
 	{ ST_FAILED, FE_RESTART, ST_STARTING, FSM_SPAWN, 1 },
+	/* no probes: ready and unhealthy change nothing */
+	{ ST_FAILED, FE_READY, ST_FAILED, 0, 1 },
+	{ ST_FAILED, FE_UNHEALTHY, ST_FAILED, 0, 1 },
 };
 
 START_TEST(test_table)
@@ -135,6 +159,139 @@ START_TEST(test_table)
 		      fsm_state_name(o.state), o.actions, o.want_up,
 		      fsm_state_name(table[_i].to), table[_i].actions,
 		      table[_i].want_up);
+}
+END_TEST
+
+/* A simple service with a ready probe and a health check. */
+static struct svc_conf probed(void)
+{
+	struct svc_conf c = conf_simple;
+
+	c.ready.kind = PROBE_TCP;
+	c.ready_timeout = 7;
+	c.health.kind = PROBE_TCP;
+	return c;
+}
+
+START_TEST(test_ready_probe)
+{
+	struct svc_conf c = probed();
+	struct fsm_view v = view(ST_STARTING, &c);
+	struct fsm_out o;
+
+	/* exec is not ready: the ready-timeout runs */
+	o = fsm_step(&v, FE_SPAWNED, 2000);
+	ck_assert_int_eq(o.state, ST_STARTING);
+	ck_assert_uint_eq(o.actions, FSM_TIMER_SET);
+	ck_assert(o.timer == 7);
+	/* the probe says ready */
+	o = fsm_step(&v, FE_READY, 2000);
+	ck_assert_int_eq(o.state, ST_RUNNING);
+	ck_assert_uint_eq(o.actions, FSM_TIMER_CLEAR);
+	/* a second READY=1 changes nothing */
+	v.state = ST_RUNNING;
+	o = fsm_step(&v, FE_READY, 2000);
+	ck_assert_int_eq(o.state, ST_RUNNING);
+	ck_assert_uint_eq(o.actions, 0);
+	/* a oneshot never waits for a probe */
+	c.type = SVC_ONESHOT;
+	v.state = ST_STARTING;
+	o = fsm_step(&v, FE_SPAWNED, 2000);
+	ck_assert_int_eq(o.state, ST_STARTING);
+	ck_assert_uint_eq(o.actions, 0);
+}
+END_TEST
+
+START_TEST(test_ready_timeout)
+{
+	struct svc_conf c = probed();
+	struct fsm_view v = view(ST_STARTING, &c);
+	struct fsm_out o;
+
+	/* not ready in time: stopped through the stop path, as a failure */
+	o = fsm_step(&v, FE_TIMER, 9000);
+	ck_assert_int_eq(o.state, ST_STOPPING);
+	ck_assert_uint_eq(o.actions, FSM_STOP_SIGNAL | FSM_TIMER_SET);
+	ck_assert(o.timer == c.stop_timeout);
+	ck_assert_int_eq(o.failing, FAIL_NOT_READY);
+	ck_assert_int_eq(o.want_up, 1);
+	/* it exits 0 on its stop signal: still a failed start, with backoff */
+	v.state = ST_STOPPING;
+	v.failing = o.failing;
+	v.wstatus = EXIT(0);
+	v.fails = 2;
+	o = fsm_step(&v, FE_EXITED, 1000 + 60 * 1000);
+	ck_assert_int_eq(o.state, ST_BACKOFF);
+	ck_assert_uint_eq(o.actions, FSM_TIMER_CLEAR | FSM_TIMER_SET | FSM_RESTARTED);
+	/* 60 s is past stable-after, but a run never ready is not stable */
+	ck_assert_uint_eq(o.fails, 3);
+	ck_assert(o.timer == fsm_backoff(&c, 3));
+	ck_assert_int_eq(o.failing, FAIL_NONE);
+	/* past restart-limit: failed for good */
+	c.restart_limit = 2;
+	o = fsm_step(&v, FE_EXITED, 1000 + 60 * 1000);
+	ck_assert_int_eq(o.state, ST_FAILED);
+	ck_assert_uint_eq(o.actions, FSM_TIMER_CLEAR | FSM_ENDED);
+	/* a crash before it was ready: not stable either */
+	c.restart_limit = 0;
+	v = view(ST_STARTING, &c);
+	v.fails = 4;
+	o = fsm_step(&v, FE_EXITED, 1000 + 60 * 1000);
+	ck_assert_int_eq(o.state, ST_BACKOFF);
+	ck_assert_uint_eq(o.fails, 5);
+	/* the timer is replaced by the backoff's; with no restart it is cleared */
+	ck_assert_uint_eq(o.actions, FSM_TIMER_SET | FSM_RESTARTED);
+	c.restart = RESTART_NEVER;
+	o = fsm_step(&v, FE_EXITED, 2000);
+	ck_assert_int_eq(o.state, ST_FAILED);
+	ck_assert_uint_eq(o.actions, FSM_ENDED | FSM_TIMER_CLEAR);
+}
+END_TEST
+
+START_TEST(test_unhealthy)
+{
+	struct svc_conf c = probed();
+	struct fsm_view v = view(ST_RUNNING, &c);
+	struct fsm_out o;
+
+	o = fsm_step(&v, FE_UNHEALTHY, 2000);
+	ck_assert_int_eq(o.state, ST_STOPPING);
+	ck_assert_uint_eq(o.actions, FSM_STOP_SIGNAL | FSM_TIMER_SET);
+	ck_assert_int_eq(o.failing, FAIL_UNHEALTHY);
+	ck_assert_ptr_nonnull(o.reason);
+	/* exit 0 after the stop signal counts as a failure: restarted */
+	v.state = ST_STOPPING;
+	v.failing = FAIL_UNHEALTHY;
+	v.wstatus = EXIT(0);
+	o = fsm_step(&v, FE_EXITED, 2000);
+	ck_assert_int_eq(o.state, ST_BACKOFF);
+	ck_assert_uint_eq(o.actions, FSM_TIMER_CLEAR | FSM_TIMER_SET | FSM_RESTARTED);
+	ck_assert_uint_eq(o.fails, 1);
+	/* after a long healthy run the failure count starts afresh */
+	v.fails = 5;
+	o = fsm_step(&v, FE_EXITED, 1000 + 11 * 1000);
+	ck_assert_uint_eq(o.fails, 1);
+	/* on-failure restarts it too; never leaves it failed */
+	c.restart = RESTART_ON_FAILURE;
+	o = fsm_step(&v, FE_EXITED, 2000);
+	ck_assert_int_eq(o.state, ST_BACKOFF);
+	c.restart = RESTART_NEVER;
+	o = fsm_step(&v, FE_EXITED, 2000);
+	ck_assert_int_eq(o.state, ST_FAILED);
+	ck_assert_uint_eq(o.actions, FSM_TIMER_CLEAR | FSM_ENDED);
+	/* tendctl stop while it is being stopped for failing: stopped */
+	o = fsm_step(&v, FE_STOP, 2000);
+	ck_assert_int_eq(o.failing, FAIL_NONE);
+	v.failing = o.failing;
+	v.want_up = o.want_up;
+	o = fsm_step(&v, FE_EXITED, 2000);
+	ck_assert_int_eq(o.state, ST_STOPPED);
+	/* no health check: unhealthy means nothing */
+	c.health.kind = PROBE_NONE;
+	v = view(ST_RUNNING, &c);
+	o = fsm_step(&v, FE_UNHEALTHY, 2000);
+	ck_assert_int_eq(o.state, ST_RUNNING);
+	ck_assert_uint_eq(o.actions, 0);
 }
 END_TEST
 
@@ -412,6 +569,9 @@ Suite *unit_suite(void)
 	tcase_add_test(step, test_oneshot);
 	tcase_add_test(step, test_start_clears_failures);
 	tcase_add_test(step, test_stop_timer_is_stop_timeout);
+	tcase_add_test(step, test_ready_probe);
+	tcase_add_test(step, test_ready_timeout);
+	tcase_add_test(step, test_unhealthy);
 	tcase_add_test(backoff, test_backoff_doubles_and_caps);
 	tcase_add_test(ready, test_ready);
 	tcase_add_test(names, test_names);

@@ -12,16 +12,6 @@
 #define MORE LOGLINE_MORE
 #define CONT LOGLINE_CONT
 
-/*
- * For the checks run millions of times: ck_assert writes to a file each
- * time it passes, this only when it fails.
- */
-#define CK(c)                                           \
-	do {                                            \
-		if (!(c))                               \
-			ck_abort_msg("failed: %s", #c); \
-	} while (0)
-
 /* ---- what logring_last gave ---- */
 
 struct got_rec {
@@ -363,17 +353,29 @@ START_TEST(test_streams)
 }
 END_TEST
 
+/*
+ * A ring of four lines, holding the start of a line "o" on stdout, then
+ * the whole lines e1 to en on stderr.
+ */
+static void open_then_errs(struct logring *r, int n)
+{
+	char tag[16];
+	int i;
+
+	logring_init(r, 4 * (W + 1));
+	push(r, 0, MORE, "o");
+	for (i = 1; i <= n; i++) {
+		snprintf(tag, sizeof(tag), "e%d", i);
+		push(r, 1, 0, tag);
+	}
+}
+
 /* The oldest line may be one still open: then its next pieces go too. */
 START_TEST(test_evict_open_line)
 {
 	struct logring r;
 
-	logring_init(&r, 4 * (W + 1));
-	push(&r, 0, MORE, "o");
-	push(&r, 1, 0, "e1");
-	push(&r, 1, 0, "e2");
-	push(&r, 1, 0, "e3");
-	push(&r, 1, 0, "e4");
+	open_then_errs(&r, 4);
 	ck_assert_str_eq(last_str(&r, 10), "E:e1|E:e2|E:e3|E:e4");
 	push(&r, 0, CONT | MORE, "x");
 	push(&r, 0, CONT, "y");
@@ -383,19 +385,12 @@ START_TEST(test_evict_open_line)
 	logring_free(&r);
 
 	/* a piece of the oldest line that fits */
-	logring_init(&r, 4 * (W + 1));
-	push(&r, 0, MORE, "o");
-	push(&r, 1, 0, "e1");
-	push(&r, 1, 0, "e2");
+	open_then_errs(&r, 2);
 	push(&r, 0, CONT, "p");
 	ck_assert_str_eq(last_str(&r, 10), "o>|E:e1|E:e2|+p");
 	logring_free(&r);
 	/* and one that does not: oldest first, and it is the oldest */
-	logring_init(&r, 4 * (W + 1));
-	push(&r, 0, MORE, "o");
-	push(&r, 1, 0, "e1");
-	push(&r, 1, 0, "e2");
-	push(&r, 1, 0, "e3");
+	open_then_errs(&r, 3);
 	push(&r, 0, CONT, "p");
 	ck_assert_str_eq(last_str(&r, 10), "E:e1|E:e2|E:e3");
 	logring_free(&r);
@@ -938,16 +933,6 @@ static void m_free(struct model *m)
 	free(m->r);
 }
 
-static uint32_t rnd_state;
-
-static uint32_t rnd(void)
-{
-	rnd_state ^= rnd_state << 13;
-	rnd_state ^= rnd_state >> 17;
-	rnd_state ^= rnd_state << 5;
-	return rnd_state;
-}
-
 START_TEST(test_model)
 {
 	static const size_t limits[] = { 0, 1, 7, 40, 200, 1000, 5000 };
@@ -955,7 +940,7 @@ START_TEST(test_model)
 	size_t hdr = hdr_size(), maxlen = 0, wraps = 0, opens = 0;
 	int round, step;
 
-	rnd_state = 0xdeadbeef;
+	rnd_seed(0xdeadbeef);
 	for (round = 0; round < 60; round++) {
 		struct logring r;
 		struct model m;

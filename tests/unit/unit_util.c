@@ -88,3 +88,18 @@ void expect_strv(char *const *got, const char *const *want)
 	}
 	ck_assert_msg(got[i] == NULL, "extra %s", got[i]);
 }
+
+static uint32_t rnd_state;
+
+void rnd_seed(uint32_t seed)
+{
+	rnd_state = seed;
+}
+
+uint32_t rnd(void)
+{
+	rnd_state ^= rnd_state << 13;
+	rnd_state ^= rnd_state >> 17;
+	rnd_state ^= rnd_state << 5;
+	return rnd_state;
+}

@@ -18,10 +18,20 @@
 #           dump.rdb on its TERM; every stop is graceful (no SIGKILL), no
 #           straggler; tend exits 0 within shutdown-timeout (< 9 s), nothing
 #           of the namespace is left, every port is free again
+#   logs    what tend did with the daemons' output (every service is piped,
+#           log-format prefix): nginx's error log, gunicorn's access log of
+#           the test's requests and redis' log reach tend's output as
+#           `NAME | line`; `tendctl log -n 5 app` gives the app's last lines,
+#           as in tend's output; no line of tend's output is torn. A second,
+#           short run keeps tend's stdout and stderr apart (as `docker logs`
+#           does): each daemon's lines are on the stream it wrote them to,
+#           tend's own on stderr
 #
 # Run as root: tests/webstack/t_stack.sh   (installs the stack's packages)
-#   TEND=PATH   the tend binary (default: build-release/tend, built if missing)
-#   KEEP=1      keep the work directory (tend's stamped log, the state)
+#   TEND=PATH     the tend binary (default: build-release/tend, built with
+#                 tendctl if missing)
+#   TENDCTL=PATH  tendctl (default: the one beside TEND)
+#   KEEP=1        keep the work directory (tend's stamped log, the state)
 # Prints PASS:/FAIL: lines and "N passed, N failed"; exits 1 on a failure,
 # 2 when it cannot run.
 set -uo pipefail
@@ -30,6 +40,10 @@ export LC_ALL=C
 case ${TEND:-} in
 /* | '') ;;
 */*) TEND=$PWD/$TEND ;; # relative to where it was run from
+esac
+case ${TENDCTL:-} in
+/* | '') ;;
+*/*) TENDCTL=$PWD/$TENDCTL ;;
 esac
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT" || exit 2
@@ -43,14 +57,15 @@ fi
 webstack_install || exit 2
 if [ -z "${TEND:-}" ]; then
 	TEND=$ROOT/build-release/tend
-	if [ ! -x "$TEND" ]; then
+	if [ ! -x "$TEND" ] || [ ! -x "$ROOT/build-release/tendctl" ]; then
 		tend_install_packages "${TEND_BUILD_PACKAGES[@]}" || exit 2
 		{ [ -f build-release/build.ninja ] ||
 			meson setup build-release --buildtype=release >/dev/null; } &&
-			ninja -C build-release tend >/dev/null || exit 2
+			ninja -C build-release tend tendctl >/dev/null || exit 2
 	fi
 fi
 [ -x "$TEND" ] || { echo "t_stack: no tend binary at $TEND" >&2; exit 2; }
+[ -n "${TENDCTL:-}" ] || TENDCTL=$(dirname "$TEND")/tendctl
 umask 022
 
 CONF=examples/web-stack/tend.conf
@@ -65,6 +80,7 @@ C=$work/conf
 passed=0
 failed=0
 ns_pid=    # unshare
+cat_pids=  # the second run's readers of tend's stdout and stderr
 tend_pid=  # tend, PID 1 inside
 stamp_pid= # the loop that stamps tend's output
 curl_pid=
@@ -86,6 +102,10 @@ cleanup() {
 		tend_pid=$(tr -d ' \n' <"/proc/$ns_pid/task/$ns_pid/children" 2>/dev/null)
 	[ -n "$tend_pid" ] && [ -e "/proc/$tend_pid" ] && kill -KILL "$tend_pid" 2>/dev/null
 	[ -n "$ns_pid" ] && { kill -KILL "$ns_pid" 2>/dev/null; wait "$ns_pid" 2>/dev/null; }
+	for p in $cat_pids; do
+		wait_until 3 gone "$p" || kill "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
 	if [ -n "$stamp_pid" ]; then
 		wait_until 3 gone "$stamp_pid" || kill "$stamp_pid" 2>/dev/null
 		wait "$stamp_pid" 2>/dev/null
@@ -374,6 +394,41 @@ check "GET / through nginx, three times: visits $v1, $v2, $v3" \
 check "the app logged visit $v3 to rsyslog (STATE/log/messages.log)" \
 	wait_until 5 grep -q "webapp\[[0-9]*\]: visit $v3\$" "$STATE/log/messages.log"
 
+echo "== the daemons' output, through tend"
+# No service of the stack sets `log`: each one's stdout and stderr are
+# pipes that tend reads, and each line reaches tend's output as
+# "NAME | line" (log-format prefix). Here tend's stdout and stderr are one
+# pipe, so their lines are in the order tend wrote them; the second run at
+# the end keeps the two apart.
+# The regexes are awk's (ERE); [|], [?] and [.] are the characters.
+probe=logs-$$-$RANDOM
+http "http://$NGINX_ADDR/health?probe=$probe" >/dev/null
+line_or_none() { if [ -n "$1" ]; then text "$1"; else echo "no such line"; fi; }
+np=${NSPID[nginx]}
+ol=$(lno "^nginx [|] .* [[]notice[]] $np#$np: start worker processes$")
+check "nginx's error log (-e stderr, notice) is in tend's output: $(line_or_none "$ol")" [ -n "$ol" ]
+ol=$(lno "^redis [|] ${NSPID[redis]}:M .* Ready to accept connections")
+check "redis' log is in tend's output: $(line_or_none "$ol")" [ -n "$ol" ]
+access() { echo "^app [|] .*\"GET $1 HTTP/1[.][01]\" 200 "; }
+check "gunicorn's access log (--access-logfile -) of the test's GET /health?probe=$probe through nginx is in tend's output as 'app | ...'" \
+	wait_until 5 in_log "$(access "/health[?]probe=$probe")"
+note "$(line_or_none "$(lno "$(access "/health[?]probe=$probe")")")"
+visits() { awk -v re="$(access "/")" '{ sub(/^[0-9]+ /, "") } $0 ~ re' "$LOG" | wc -l; }
+check "gunicorn's access log: one 'app | ... \"GET / HTTP/1.1\" 200' line for each of the test's 3 visits (has $(visits))" \
+	wait_until 5 eval '[ "$(visits)" = 3 ]'
+# The app's last lines in tend's output (both streams: one pipe here), as
+# the app wrote them, and what tendctl log says. A line that arrives in
+# between makes them differ for a moment: compared until they agree.
+app_tail() { awk '{ sub(/^[0-9]+ /, "") } sub(/^app [|] /, "")' "$LOG" | tail -n 5; }
+ctl_tail=
+same_tail() {
+	ctl_tail=$("$TENDCTL" "${sock_args[@]}" log -n 5 app 2>&1) &&
+		[ -n "$ctl_tail" ] && [ "$ctl_tail" = "$(app_tail)" ]
+}
+check "tendctl log -n 5 app: the app's last 5 lines, the same text as in tend's output" \
+	wait_until 5 same_tail
+printf '%s\n' "$ctl_tail" | cut -c1-150 | sed 's/^/      tendctl: /'
+
 echo "== kill -9 of the app's main process"
 app_old=
 for c in $(tend_children); do
@@ -519,9 +574,81 @@ check "nothing is left of the ${#in_ns[@]} processes the namespace had at the TE
 	eval '[ "${#in_ns[@]}" -gt 5 ] && [ -z "$left" ]'
 check "every port is free again" wait_until 5 ports_all_free
 
+# Every line is a service's, prefixed, or tend's own: a line torn apart or
+# two run together would start otherwise. (No service of the stack logs
+# "inherit", whose lines would reach tend's output unprefixed.)
+torn() { # torn FILE [STAMPED]: the lines that are neither
+	awk -v st="${2:-0}" 'st { sub(/^[0-9]+ /, "") }
+		!/^[a-z0-9_.-]+ [|+] / && !/^tend: / { print; if (++n == 3) exit }' "$1"
+}
+bad=$(torn "$LOG" 1)
+check "every line of tend's output ($(wc -l <"$LOG") lines) is 'NAME | line' or 'tend: ...'${bad:+; not: $bad}" \
+	[ -z "$bad" ]
+
+echo "== a second run: tend's stdout and stderr apart"
+# As `docker logs` keeps them: each daemon's lines on the stream it wrote
+# them to, tend's own on stderr. Only what the first run could not see.
+OUT=$work/stdout
+ERR=$work/stderr
+mkfifo "$work/out.1" "$work/out.2"
+cat <"$work/out.1" >"$OUT" &
+cat_pids=$!
+cat <"$work/out.2" >"$ERR" &
+cat_pids+=" $!"
+unshare --pid --fork --mount-proc "$TEND" "${sock_args[@]}" -c "$CONF" \
+	</dev/null >"$work/out.1" 2>"$work/out.2" &
+ns_pid=$!
+tend_pid=
+all_running2() {
+	local s
+	for s in "${SIMPLE[@]}"; do grep -Eq "^tend: service $s: .*-> running$" "$ERR" || return 1; done
+}
+probe=logs-$$-$RANDOM
+if wait_until 5 tend_is_up && wait_until 20 all_running2 && wait_until 20 stack_up; then
+	http "http://$NGINX_ADDR/health?probe=$probe" >/dev/null
+	wait_until 5 grep -Eq "$(access "/health[?]probe=$probe")" "$OUT"
+else
+	fail "the second run: the stack comes up"
+fi
+[ -n "$tend_pid" ] && kill -TERM "$tend_pid"
+if ! wait_until $((SHUTDOWN_TIMEOUT + 5)) gone "$ns_pid"; then
+	tend_is_up && kill -KILL "$tend_pid" # the namespace ends with its PID 1
+	kill -KILL "$ns_pid"
+fi
+wait "$ns_pid"
+rc=$?
+ns_pid=
+for p in $cat_pids; do
+	wait_until 3 gone "$p" || kill "$p" 2>/dev/null
+	wait "$p" 2>/dev/null
+done
+cat_pids=
+check "the second run: tend exited with 0 (got $rc), its last line on stderr: $(tail -n 1 "$ERR")" \
+	eval '[ "$rc" = 0 ] && tail -n 1 "$ERR" | grep -q "^tend: exiting with 0; "'
+bad=$(torn "$OUT")
+check "tend's stdout: $(wc -l <"$OUT") lines, each 'NAME | line' (none of tend's own, none torn)${bad:+; not: $bad}" \
+	eval '[ -s "$OUT" ] && [ -z "$bad" ]'
+bad=$(torn "$ERR")
+check "tend's stderr: $(wc -l <"$ERR") lines, each 'NAME | line' or 'tend: ...'${bad:+; not: $bad}" \
+	eval '[ -s "$ERR" ] && [ -z "$bad" ]'
+on() { grep -Eq "$2" "$1"; } # on FILE ERE
+check "nginx's error log is on tend's stderr ('nginx | ... [notice] ... start worker processes'), nothing of nginx on its stdout" \
+	eval 'on "$ERR" "^nginx [|] .* [[]notice[]] [0-9]+#[0-9]+: start worker processes$" && ! on "$OUT" "^nginx "'
+check "gunicorn's access log is on tend's stdout ('app | ... \"GET /health?probe=$probe ...\" 200'), its error log on stderr ('app | ... [INFO] Listening at: ')" \
+	eval 'on "$OUT" "$(access "/health[?]probe=$probe")" && ! on "$ERR" "^app [|] .*\"GET " &&
+		on "$ERR" "^app [|] .* [[]INFO[]] Listening at: " && ! on "$OUT" "^app [|] .* [[]INFO[]] "'
+check "redis' log is on tend's stdout ('redis | ... Ready to accept connections'), nothing of redis on its stderr" \
+	eval 'on "$OUT" "^redis [|] .* Ready to accept connections" && ! on "$ERR" "^redis "'
+check "every port is free again after the second run" wait_until 5 ports_all_free
+
 if [ "$failed" != 0 ]; then
 	echo "== tend's output (stamped, us since its start)"
 	grep -v 'collector=' "$LOG" | tail -n 80
+	for f in "$OUT" "$ERR"; do
+		[ -s "$f" ] || continue
+		echo "== the second run: ${f##*/}"
+		grep -v 'collector=' "$f" | tail -n 30
+	done
 fi
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]
