@@ -367,8 +367,11 @@ void sup_event(struct sup *sup, const struct svc *s, int before)
 	if (!ctlsrv_has_subscribers(sup->ctl))
 		return;
 	v = view(sup, s);
-	/* An event is about a run: the one that just ended, when none runs. */
-	if (v.pid == 0)
+	/*
+	 * An event is about a run: the one that just ended, when none runs;
+	 * a run about to start has no pid yet (the running event has it).
+	 */
+	if (v.pid == 0 && s->state != ST_STARTING)
 		v.pid = s->last_pid;
 	jb_init(&b);
 	ctlview_event(&b, ev_time(), &v, fsm_state_name((enum svc_state)before));

@@ -1,7 +1,8 @@
 """The app of tend's web-stack example: a visit counter kept in redis.
 
     GET /        -> "visits: N" (N goes up by one on every request)
-    GET /health  -> 200 "ok" when redis answers, else 503
+    GET /health  -> 200 "ok" when redis answers a PING, else 503: tend's
+                   `ready` probe and `health-check` of the app (tend.conf)
     GET /slow?seconds=S -> "done" after S seconds (at most 5): a request in
                    flight, to watch graceful stops (nginx QUIT, gunicorn
                    TERM) let it finish

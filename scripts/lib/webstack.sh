@@ -68,6 +68,8 @@ SERVICE_KEYS = {
     "restart-limit": "0", "stable-after": "10", "depends": [], "user": "",
     "group": "", "workdir": "", "umask": "022", "env": [], "env-file": "",
     "stop-signal": "TERM", "stop-timeout": "5", "disabled": "false",
+    "ready": "", "ready-timeout": "60", "health-check": "",
+    "health-interval": "30", "health-timeout": "10", "health-retries": "3",
 }
 GLOBAL_KEYS = {
     "shutdown-timeout": "9", "drain-delay": "0", "straggler-timeout": "2",

@@ -8,9 +8,11 @@
 # Each service is started in dependency order in its own session, with
 # default signal dispositions, stdin on /dev/null, stdout and stderr on pipes
 # that root created (as tend's are), as the user the config names; each one
-# is checked at work; then each is stopped in reverse order with its
-# stop-signal sent to its process group, and must exit within its
-# stop-timeout with nothing of its group left. Nothing stays running.
+# is checked at work, and so are its `ready` and `health-check` probes (each
+# asks the service's own port, and succeeds done as tend does it); then
+# each is stopped in reverse order with its stop-signal sent to its process
+# group, and must exit within its stop-timeout with nothing of its group
+# left. Nothing stays running.
 #
 # Run as root from anywhere: tests/webstack/check-pieces.sh [-v]
 #   -v            print every service's output at the end
@@ -219,6 +221,40 @@ syslog_roundtrip() {
 	logger --udp --server 127.0.0.1 --port "$SYSLOG_PORT" -t check-pieces "$1" &&
 		in_log "$STATE/log/messages.log" "$1"
 }
+# probe_addr PROBE: the HOST:PORT a tcp: or http:// probe asks.
+probe_addr() {
+	local p=${1#tcp:}
+	p=${p#http://}
+	p=${p%%/*}
+	[[ $p == *:* ]] || p=127.0.0.1:$p
+	printf '%s\n' "$p"
+}
+# probe_ok PROBE: the probe succeeds, done as tend does it (tend.conf(5),
+# READINESS AND HEALTH): tcp: a connection is accepted; http:// GET over
+# HTTP/1.0 is answered 2xx or 3xx.
+probe_ok() {
+	local hp code
+	case $1 in
+	tcp:*)
+		hp=$(probe_addr "$1")
+		(exec 3<>"/dev/tcp/${hp%:*}/${hp##*:}") 2>/dev/null
+		;;
+	http://*)
+		code=$(curl -s --http1.0 --max-time 5 -o /dev/null -w '%{http_code}' "$1")
+		[[ $code == [23]?? ]]
+		;;
+	*) return 1 ;;
+	esac
+}
+# probes_ok SERVICE: its ready and health-check probes succeed now.
+probes_ok() {
+	local k p
+	for k in ready health-check; do
+		p=$(cfg "$1" "$k")
+		[ -n "$p" ] || continue
+		check "$1: its $k probe $p succeeds" wait_until 5 probe_ok "$p"
+	done
+}
 port_free() { # port_free tcp|udp PORT
 	python3 - "$1" "$2" <<'PY'
 import socket, sys
@@ -266,6 +302,20 @@ check "app's REDIS_URL names redis's --port ($REDIS_PORT)" \
 	[ "$(envval app REDIS_URL)" = "redis://127.0.0.1:$REDIS_PORT/0" ]
 check "app's SYSLOG_ADDR names the syslog port" \
 	[ "$(envval app SYSLOG_ADDR)" = "127.0.0.1:$SYSLOG_PORT" ]
+# Each probe tend runs asks the service's own port.
+check "redis's ready probe ($(cfg redis ready)) names its --port ($REDIS_PORT)" \
+	[ "$(probe_addr "$(cfg redis ready)")" = "127.0.0.1:$REDIS_PORT" ]
+check "app's ready and health-check probes ($(cfg app ready)) name its --bind ($APP_ADDR)" \
+	eval '[ "$(probe_addr "$(cfg app ready)")" = "$APP_ADDR" ] &&
+		[ "$(probe_addr "$(cfg app health-check)")" = "$APP_ADDR" ]'
+check "nginx's ready probe ($(cfg nginx ready)) names its listen ($NGINX_ADDR)" \
+	[ "$(probe_addr "$(cfg nginx ready)")" = "$NGINX_ADDR" ]
+NGINX_PROBE_PATH=/$(cfg nginx ready | cut -d/ -f4-)
+check "nginx.conf answers nginx's ready probe path ($NGINX_PROBE_PATH) itself: location = $NGINX_PROBE_PATH, return 200" \
+	awk -v loc="location = $NGINX_PROBE_PATH {" 'index($0, loc) { on = 1 }
+		on && /return 200/ { found = 1 } on && /}/ { on = 0 } END { exit !found }' examples/web-stack/nginx.conf
+check "node-exporter's ready probe ($(cfg node-exporter ready)) names its --web.listen-address ($EXPORTER_ADDR)" \
+	[ "$(probe_addr "$(cfg node-exporter ready)")" = "$EXPORTER_ADDR" ]
 busy=
 for p in "${NGINX_ADDR##*:}" "${APP_ADDR##*:}" "$REDIS_PORT" "${EXPORTER_ADDR##*:}"; do
 	port_free tcp "$p" || busy+=" tcp/$p"
@@ -345,6 +395,11 @@ while read -r s; do
 			sh -c "! grep -q 'collector failed' '$work/node-exporter.log'"
 		;;
 	esac
+	probes_ok "$s"
+	if [ "$s" = nginx ]; then
+		check "nginx: its ready probe is answered by nginx, not the app (no $NGINX_PROBE_PATH in the app's access log)" \
+			sh -c "! grep -qF 'GET $NGINX_PROBE_PATH ' '$work/app.log'"
+	fi
 done <"$C/order"
 
 echo "== stop, in reverse order, each with its stop-signal to its process group"

@@ -5,13 +5,30 @@
 # daemon's own evidence (its output, its pid, its uid):
 #
 #   start   every service starts only once its `depends` are ready or done
-#           (tend's log order), each daemon reports the pid tend started and
-#           says nothing before tend started it; pids follow the start order
+#           (tend's log order): a service with a `ready` probe is ready when
+#           tend logs `ready (PROBE)`, and only then running; each daemon
+#           reports the pid tend started and says nothing before tend had
+#           its dependencies ready; pids follow the start order
+#   ready   each probe as the daemons saw it: redis said "Ready to accept
+#           connections" before the app said anything, the app's first
+#           request is tend's ready probe (GET /health, 200), nginx's first
+#           is tend's GET /nginx-health; `tendctl status --json` has every
+#           service ready, the app `healthy` after its first health check
+#           (health-interval after it became ready), `tendctl check` exits 0
 #   users   every process of every service runs as its configured user, in
 #           its own session and process group, stdin on /dev/null
 #   work    nginx -> app -> redis: the visit counter goes up by one a request
 #   crash   kill -9 of the app's main process: tend logs `killed by SIGKILL`,
-#           restarts it after its backoff with a new pid; the counter goes on
+#           stops what it left in its process group (its workers), restarts
+#           it after its backoff with a new pid; the counter goes on
+#   health  `tendctl stop redis`: the app's /health answers 503 (its own log
+#           says so); after health-retries failed checks, health-interval
+#           apart, tend stops the app with its stop signal (gunicorn logs
+#           "Handling signal: term", exits 0), counts a restart, and the app
+#           waits for redis; status --json and events show the failures, the
+#           state and the reason; `tendctl check` exits 1. `tendctl start
+#           redis`: the app starts once redis is ready, becomes healthy again,
+#           check exits 0, nginx ran throughout, the counter goes on
 #   stop    SIGTERM to tend: nginx gets SIGQUIT (from PID 1) and exits 0
 #           before the app gets its stop signal; a request in flight through
 #           nginx is still answered; the app stops before redis; redis saves
@@ -84,6 +101,7 @@ cat_pids=  # the second run's readers of tend's stdout and stderr
 tend_pid=  # tend, PID 1 inside
 stamp_pid= # the loop that stamps tend's output
 curl_pid=
+events_pid= # tendctl events, during the health check's restart
 
 pass() { printf 'PASS: %s\n' "$*"; passed=$((passed + 1)); }
 fail() { printf 'FAIL: %s\n' "$*"; failed=$((failed + 1)); }
@@ -96,6 +114,7 @@ check() { # check DESCRIPTION CMD...
 
 cleanup() {
 	[ -n "$curl_pid" ] && kill "$curl_pid" 2>/dev/null
+	[ -n "$events_pid" ] && { kill "$events_pid" 2>/dev/null; wait "$events_pid" 2>/dev/null; }
 	# SIGKILL to PID 1 of the namespace ends every process in it. tend is
 	# unshare's child: found there if not known yet.
 	[ -z "$tend_pid" ] && [ -n "$ns_pid" ] &&
@@ -154,6 +173,7 @@ text() { sed -n "${1}{s/^[0-9]* //p;q}" "$LOG"; }
 in_log() { [ -n "$(lno "$@")" ]; }
 lt() { [ -n "$1" ] && [ -n "$2" ] && [ "$1" -lt "$2" ]; }
 T() { echo "^tend: $*"; } # a line of tend's own
+ere() { printf '%s' "$1" | sed 's/[][\\.*^$?+(){}|]/\\&/g'; } # a literal, as an ERE
 show_tend_log() {
 	local from=${1:-1}
 	awk -v f="$from" 'NR >= f && $2 == "tend:"' "$LOG" |
@@ -187,6 +207,25 @@ pgroup_empty() { [ -z "$(pgroup_procs "$1")" ]; }
 
 cfg() { cat "$C/svc/$1/$2"; }
 deps=()
+# ready_of SERVICE: READY_RE, the line of tend's log that says it is ready
+# (a simple service with a probe: `ready (PROBE)`, then it is running;
+# without one: running once started; a oneshot: done with 0), and
+# READY_WHAT, that in words.
+ready_of() {
+	if [ "$(cfg "$1" type)" = oneshot ]; then
+		READY_WHAT="exited with 0"
+		READY_RE=$(T "service $1: pid [0-9]+ exited with 0$")
+	elif [ -n "$(cfg "$1" ready)" ]; then
+		READY_WHAT="ready ($(cfg "$1" ready))"
+		READY_RE=$(T "service $1: $(ere "$READY_WHAT")$")
+	else
+		READY_WHAT="running (no ready probe)"
+		READY_RE=$(T "service $1: .*-> running$")
+	fi
+}
+# ceil EXPR: the least integer >= EXPR, an arithmetic expression of numbers
+# from the config (durations may be fractional)
+ceil() { awk "BEGIN { x = $1; n = int(x); if (n < x) n++; print n }"; }
 port_free() { # port_free tcp|udp PORT
 	python3 - "$1" "$2" <<'PY'
 import socket, sys
@@ -295,20 +334,26 @@ for s in "${SIMPLE[@]}"; do
 	NSPID[$s]=$(logged_pid "$s")
 	HPID[$s]=$(host_pid "${NSPID[$s]}")
 done
-# Every dependency is ready (simple: running; oneshot: done) before the
-# dependent is started, in tend's log.
+# A service with a ready probe is running only once tend says the probe
+# succeeded; before, it is starting (the process runs, not ready yet).
+for s in "${SIMPLE[@]}"; do
+	[ -n "$(cfg "$s" ready)" ] || continue
+	ready_of "$s"
+	rl=$(lno "$READY_RE")
+	run=$(lno "$(T "service $s: .*-> running$")")
+	sl=$(lno "$(T "service $s: started as pid ")")
+	check "tend's log: $s started (line $sl), then $READY_WHAT (line $rl), then starting -> running (line $run)" \
+		eval 'lt "$sl" "$rl" && lt "$rl" "$run" && [ "$(text "$run")" = "tend: service $s: starting -> running" ]'
+done
+# Every dependency is ready (a probe: ready; no probe: running; oneshot:
+# done) before the dependent leaves waiting, in tend's log.
 for s in "${ORDER[@]}"; do
 	cfg_list deps "$s" depends
-	started=$(lno "$(T "service $s: started as pid ")")
+	started=$(lno "$(T "service $s: waiting -> starting$")")
 	for d in "${deps[@]}"; do
-		if [ "$(cfg "$d" type)" = oneshot ]; then
-			ready=$(lno "$(T "service $d: pid [0-9]+ exited with 0$")")
-			what="exited with 0"
-		else
-			ready=$(lno "$(T "service $d: .*-> running$")")
-			what="running"
-		fi
-		check "tend's log: $d $what (line $ready) before $s started (line $started)" lt "$ready" "$started"
+		ready_of "$d"
+		ready=$(lno "$READY_RE")
+		check "tend's log: $d $READY_WHAT (line $ready) before $s: waiting -> starting (line $started)" lt "$ready" "$started"
 	done
 done
 check "prepare did its work: its line 'state directory ... ready', STATE/redis owned by redis" \
@@ -330,12 +375,9 @@ for s in redis app nginx; do
 	check "$s: its own first line (line ${ol:-none}) names pid ${NSPID[$s]}, the pid tend logged" [ -n "$ol" ]
 	cfg_list deps "$s" depends
 	for d in "${deps[@]}"; do
-		if [ "$(cfg "$d" type)" = oneshot ]; then
-			ready=$(lno "$(T "service $d: pid [0-9]+ exited with 0$")")
-		else
-			ready=$(lno "$(T "service $d: .*-> running$")")
-		fi
-		check "$s: says nothing (line $ol) before tend has $d ready (line $ready)" lt "$ready" "$ol"
+		ready_of "$d"
+		ready=$(lno "$READY_RE")
+		check "$s: says nothing (line $ol) before tend has $d $READY_WHAT (line $ready)" lt "$ready" "$ol"
 	done
 done
 rs_pid=$(cat "$STATE/rsyslog/rsyslogd.pid" 2>/dev/null)
@@ -349,6 +391,61 @@ check "pids in the namespace follow the start order: prepare $prep_pid < rsyslog
 	eval '[ "$prep_pid" -lt "${NSPID[rsyslog]}" ] && [ "$prep_pid" -lt "${NSPID[redis]}" ] &&
 		[ "${NSPID[redis]}" -lt "${NSPID[app]}" ] && [ "${NSPID[rsyslog]}" -lt "${NSPID[app]}" ] &&
 		[ "${NSPID[app]}" -lt "${NSPID[nginx]}" ]'
+
+echo "== readiness and health"
+# What the daemons saw of tend's probes. redis says it accepts connections
+# once it listens; the app starts only after tend's probe got in.
+rr=$(lno "^redis [|] ${NSPID[redis]}:M .* Ready to accept connections")
+ol=$(own_line app)
+check "redis said 'Ready to accept connections' (line $rr) before the app said anything (line $ol)" lt "$rr" "$ol"
+# The first request an HTTP service answers is tend's ready probe (HTTP/1.0,
+# User-Agent tend/...): nothing else asks it before it is ready, and tend
+# starts no dependent before.
+url_path() { local u=${1#http://}; [ "$u" = "${u#*/}" ] && echo / || echo "/${u#*/}"; }
+tend_probe() { echo "\"GET $(ere "$(url_path "$(cfg "$1" ready)")") HTTP/1[.]0\" 200 .*\"tend/[^\"]*\"\$"; }
+first_app_req=$(awk '{ sub(/^[0-9]+ /, "") } /^app [|] .*"[A-Z]+ [^ ]* HTTP\/[0-9.]+" [0-9]+ / { print; exit }' "$LOG")
+check "the app's first request is tend's ready probe, answered 200: ${first_app_req:-none}" \
+	eval 'printf "%s\n" "$first_app_req" | grep -Eq "$(tend_probe app)"'
+first_nginx_req() { awk '/ nginx: .*"[A-Z]+ [^ ]* HTTP\/[0-9.]+" [0-9]+ / { print; exit }' "$STATE/log/messages.log"; }
+check "nginx's first request (its access log, in STATE/log/messages.log) is tend's ready probe, answered 200 by nginx itself" \
+	wait_until 5 eval 'first_nginx_req | grep -Eq "$(tend_probe nginx)"'
+note "$(first_nginx_req | sed 's/.* nginx: //' | cut -c1-140)"
+
+# status --json: "ready" and "health" of each service, as "NAME ready health"
+ctl() { "$TENDCTL" "${sock_args[@]}" "$@"; }
+STATUS_PY='
+import json, sys
+for s in json.load(sys.stdin)["services"]:
+    out = []
+    for k in sys.argv[1:]:
+        v = s.get(k)
+        out.append(v if isinstance(v, str) else json.dumps(v))
+    print(s["name"], *out)
+'
+status_of() { # status_of FIELD...: one line a service, "NAME VALUE..."
+	ctl status --json 2>/dev/null | python3 -c "$STATUS_PY" "$@"
+}
+sfield() { status_of "$2" | awk -v s="$1" '$1 == s { print $2 }'; } # sfield SERVICE FIELD
+not_ready=$(status_of ready | awk '$2 != "true" { printf " %s", $1 }')
+check "tendctl status --json: every service is ready${not_ready:+ (not:$not_ready)}" \
+	eval '[ -z "$not_ready" ] && [ "$(status_of ready | wc -l)" = "${#ORDER[@]}" ]'
+no_check=$(for s in "${ORDER[@]}"; do [ -z "$(cfg "$s" health-check)" ] && echo "$s"; done | paste -sd' ')
+check "tendctl status --json: health null for the services without a health-check ($no_check)" \
+	eval '[ -z "$(status_of health | awk -v l=" $no_check " '\''index(l, " " $1 " ") && $2 != "null"'\'')" ]'
+HI=$(cfg app health-interval)
+HT=$(cfg app health-timeout)
+HR=$(cfg app health-retries)
+app_healthy() { [ "$(sfield app health)" = healthy ]; }
+check "tendctl status --json: app healthy after its first check (health-check $(cfg app health-check), every $HI s)" \
+	wait_until "$(ceil "$HI + $HT + 3")" app_healthy
+rl=$(lno "$(T "service app: ready ")")
+hl=$(lno -a "${rl:-0}" "$(T "service app: healthy$")")
+gap=$(($(stamp "${hl:-1}") - $(stamp "${rl:-1}")))
+check "tend's log: app healthy (line $hl) $(secs "$gap") after it was ready (line $rl): health-interval $HI s" \
+	eval '[ -n "$hl" ] && awk -v d="$gap" -v i="$HI" -v t="$HT" '\''BEGIN { exit !(d >= (i - 0.5) * 1e6 && d <= (i + t + 0.5) * 1e6) }'\'''
+ctl check >"$work/check.out" 2>&1
+rc=$?
+check "tendctl check: exit $rc with every service up$([ -s "$work/check.out" ] && printf '; %s' "$(head -c 200 "$work/check.out")")" [ "$rc" = 0 ]
 
 echo "== the process tree"
 ps -o pid,ppid,pgid,sid,user,cmd --forest -p "$tend_pid" --sid "$(for s in "${SIMPLE[@]}"; do echo "${HPID[$s]}"; done | paste -sd,)" |
@@ -453,13 +550,13 @@ delay=$(($(stamp "${sl:-1}") - $(stamp "${kl:-1}")))
 check "app: new pid $new_ns (was ${NSPID[app]}), restarted $(secs "$delay") after the kill (restart-delay 0.5 s)" \
 	eval '[ -n "$new_ns" ] && [ "$new_ns" != "${NSPID[app]}" ] && [ "$delay" -ge 400000 ] && [ "$delay" -le 2000000 ]'
 show_tend_log "$((mark + 1))" | grep ' app: '
-# The dead master's workers are orphans now: tend leaves them running
-# (docs/decisions.md, "its helpers stay") and they keep the listening
-# socket. A gunicorn sync worker notices its parent is gone when a request
-# wakes it, or after timeout/2 (15 s) idle: traffic, here GET /health (it
-# does not count a visit) straight to the app's port, makes them go, as a
-# real stack's traffic would. Without it the new app cannot bind its port
-# until they are gone: it retries, exits 1, and tend restarts it again.
+# The dead master's workers are orphans now, holding the listening socket.
+# tend sends the app's stop signal to what the dead pid left in its
+# process group, so they go before the new app binds the port. (A gunicorn
+# sync worker would also notice its parent gone when a request wakes it:
+# GET /health straight to the app's port, which counts no visit.)
+check "tend's log: app: stopping what pid ${NSPID[app]} left in its process group" \
+	in_log -a "$mark" "$(T "service app: stopping what pid ${NSPID[app]} left in its process group$")"
 orphans_gone() {
 	pgroup_empty "$app_old" && return 0
 	curl -s --max-time 1 "http://$APP_ADDR/health" >/dev/null
@@ -486,6 +583,152 @@ v4=
 next_visit() { v4=$(curl -sf --max-time 2 "http://$NGINX_ADDR/" | sed -n 's/^visits: //p'); [ -n "$v4" ]; }
 wait_until 10 next_visit
 check "the counter goes on through nginx: visits $v4 (was $v3)" [ "$v4" = $((v3 + 1)) ]
+
+echo "== health: redis stopped, the app fails its health check, tend restarts it"
+# A real failure: with redis gone, the app's /health answers 503. tend stops
+# only redis (`tendctl stop` leaves dependents alone); the app keeps running
+# until health-retries checks in a row failed, then tend stops it through
+# its stop path, counts a restart, and the app waits for redis to be ready.
+# The app restarted just now (kill -9): its first check is still to come.
+check "status --json: the new app is healthy (its first check, $HI s after it was ready)" \
+	wait_until "$(ceil "$HI + $HT + 3")" app_healthy
+restarts0=$(sfield app restarts)
+starts0=$(sfield app starts)
+nginx0=$(sfield nginx pid)
+ctl events >"$work/events" 2>&1 &
+events_pid=$!
+mark=$(wc -l <"$LOG")
+t_stop=$(now_us)
+ctl stop redis >"$work/ctl.out" 2>&1
+rc=$?
+check "tendctl stop redis: exit $rc ($(paste -sd';' "$work/ctl.out")), tend's log: redis exited with 0, stopping -> stopped" \
+	eval '[ "$rc" = 0 ] && in_log -a "$mark" "$(T "service redis: pid ${NSPID[redis]} exited with 0$")" &&
+		in_log -a "$mark" "$(T "service redis: stopping -> stopped$")"'
+# Until tend gives up on it: health_failures as status --json shows them
+# while the app still runs, as "FAILURES:HEALTH".
+seen=
+unhealthy_line() { lno -a "$mark" "$(T "service app: unhealthy: restarting it$")"; }
+watch_app() {
+	local st f h
+	read -r _ st f h < <(status_of state health_failures health | awk '$1 == "app"')
+	[ "$st" = running ] && [ "${f:-0}" != 0 ] && [[ " $seen " != *" $f:$h "* ]] && seen+=" $f:$h"
+	[ -n "$(unhealthy_line)" ]
+}
+wait_until "$(ceil "$HI * ($HR + 1) + $HT * $HR + 5")" watch_app
+check "tend's log: app: unhealthy: restarting it ($(secs "$(($(now_us) - t_stop))") after redis stopped)" \
+	[ -n "$(unhealthy_line)" ]
+want_seen=$(for ((i = 1; i < HR; i++)); do printf ' %d:healthy' "$i"; done)
+check "status --json while the app still ran: health_failures counted up, health still healthy:${seen:- nothing seen} (want$want_seen)" \
+	[ "$seen" = "$want_seen" ]
+ul=$(unhealthy_line)
+prev=$mark
+fails_ok=1
+for ((i = 1; i <= HR; i++)); do
+	fl=$(lno -a "$prev" "$(T "service app: health check failed \\($i of $HR\\): HTTP status 503$")")
+	[ -n "$fl" ] && [ "$fl" -lt "${ul:-0}" ] || fails_ok=0
+	[ "$i" = 1 ] && first_fl=$fl
+	prev=${fl:-$prev}
+done
+check "tend's log: app: health check failed (1 of $HR) ... ($HR of $HR): HTTP status 503, then unhealthy" [ "$fails_ok" = 1 ]
+# Its stop (at most stop-timeout), its backoff, then it waits for redis.
+wait_until "$(ceil "$(cfg app stop-timeout) + $(cfg app restart-delay) + 3")" \
+	in_log -a "${ul:-$mark}" "$(T "service app: backoff -> waiting$")"
+show_tend_log "$((mark + 1))" | grep -E ' (app|redis): '
+gap=$(($(stamp "${ul:-1}") - $(stamp "${first_fl:-1}")))
+check "the $HR failed checks were health-interval ($HI s) apart: $(secs "$gap") from the first to the last" \
+	awk -v d="$gap" -v i="$HI" -v t="$HT" -v r="$HR" 'BEGIN { exit !(d >= ((r - 1) * i - 0.2) * 1e6 && d <= (r - 1) * (i + t + 0.5) * 1e6) }'
+# The app's own word for it: its access log has tend's checks answered 503,
+# its syslog line says why.
+app_503() { awk -v a="$mark" 'NR > a && /^[0-9]+ app [|] .*"GET \/health HTTP\/1[.]0" 503 .*"tend\/[^"]*"$/' "$LOG" | wc -l; }
+check "the app's access log: tend's GET /health answered 503, $HR times or more (has $(app_503))" \
+	wait_until 5 eval '[ "$(app_503)" -ge "$HR" ]'
+check "the app logged why to rsyslog: $(grep -m1 'webapp\[[0-9]*\]: health: redis: ' "$STATE/log/messages.log" | sed 's/.*webapp/webapp/' | cut -c1-100)" \
+	grep -q 'webapp\[[0-9]*\]: health: redis: ' "$STATE/log/messages.log"
+# tend stopped it with its stop signal: gunicorn's master says so, exits 0.
+sl=$(lno -a "${ul:-$mark}" "$(T "service app: running -> stopping$")")
+gt=$(lno -a "${ul:-$mark}" "\\[${NSPID[app]}\\] \\[INFO\\] Handling signal: $(cfg app stop-signal | tr 'A-Z' 'a-z' | sed 's/^sig//')")
+el=$(lno -a "${ul:-$mark}" "$(T "service app: pid ${NSPID[app]} exited with 0$")")
+check "tend: app running -> stopping (line $sl); gunicorn's master ${NSPID[app]}: 'Handling signal: term' (line $gt); tend: pid ${NSPID[app]} exited with 0 (line $el)" \
+	eval 'lt "$ul" "$sl" && lt "$sl" "$gt" && lt "$gt" "$el"'
+bl=$(lno -a "${el:-$mark}" "$(T "service app: stopping -> backoff \\(restart in ")")
+wl=$(lno -a "${bl:-$mark}" "$(T "service app: backoff -> waiting$")")
+check "tend's log: app: stopping -> backoff (line $bl), backoff -> waiting (line $wl): it waits for redis" \
+	eval '[ -n "$bl" ] && lt "$bl" "$wl"'
+check "no SIGKILL: the app stopped within its stop-timeout" \
+	eval '! in_log -a "$mark" "$(T "service app: (still running .*killing it|pid [0-9]+ killed by SIGKILL)")"'
+app_waiting() { [ "$(sfield app state)" = waiting ]; }
+wait_until 5 app_waiting
+read -r _ st rd h hf rs why < <(status_of state ready health health_failures restarts reason | awk '$1 == "app"')
+check "status --json: app $st, ready $rd, health $h, health_failures $hf, restarts $rs (was $restarts0), reason: $why" \
+	eval '[ "$st" = waiting ] && [ "$rd" = false ] && [ "$h" = unhealthy ] && [ "$rs" = $((restarts0 + 1)) ]'
+ctl check >"$work/check.out" 2>&1
+rc=$?
+check "tendctl check: exit $rc while the app waits: $(paste -sd';' "$work/check.out")" \
+	eval '[ "$rc" = 1 ] && grep -q "^app: " "$work/check.out"'
+check "nginx ran on: pid $(sfield nginx pid), as before ($nginx0)" [ "$(sfield nginx pid)" = "$nginx0" ]
+
+# Back: redis starts, and once it is ready the app starts again.
+mark2=$(wc -l <"$LOG")
+ctl start redis >"$work/ctl.out" 2>&1
+rc=$?
+check "tendctl start redis: exit $rc ($(paste -sd';' "$work/ctl.out"))" [ "$rc" = 0 ]
+ready_of redis
+rl=$(lno -a "$mark2" "$READY_RE")
+ready_of app
+app_back() { in_log -a "$mark2" "$READY_RE"; }
+wait_until 20 app_back
+al=$(lno -a "$mark2" "$(T "service app: waiting -> starting$")")
+arl=$(lno -a "$mark2" "$READY_RE")
+check "tend's log: redis $(ready_of redis; echo "$READY_WHAT") (line $rl), then app: waiting -> starting (line $al), app $READY_WHAT (line $arl)" \
+	eval 'lt "$rl" "$al" && lt "$al" "$arl"'
+check "status --json: app healthy again" wait_until "$(ceil "$HI + $HT + 3")" app_healthy
+read -r _ st rd h hf rs sts < <(status_of state ready health health_failures restarts starts | awk '$1 == "app"')
+check "status --json: app $st, ready $rd, health $h, health_failures $hf, restarts $rs (one for the health check), starts $sts (was $starts0)" \
+	eval '[ "$st" = running ] && [ "$rd" = true ] && [ "$hf" = 0 ] && [ "$rs" = $((restarts0 + 1)) ] && [ "$sts" = $((starts0 + 1)) ]'
+ctl check >"$work/check.out" 2>&1
+rc=$?
+check "tendctl check: exit $rc, every service up again" [ "$rc" = 0 ]
+kill "$events_pid" 2>/dev/null
+wait "$events_pid" 2>/dev/null
+events_pid=
+# What a watcher of `tendctl events` saw of the app.
+EVENTS_PY='
+import json, sys
+want = [("running", "stopping", "unhealthy: health checks failed"),
+        ("stopping", "backoff", "restarting after failed health checks"),
+        ("backoff", "waiting", "waiting for dependencies"),
+        ("waiting", "starting", None),
+        ("starting", "running", None)]
+got = []
+for line in open(sys.argv[1]):
+    try:
+        e = json.loads(line)
+    except ValueError:
+        continue
+    if e.get("service") == "app":
+        got.append(e)
+        print("%s -> %s, reason %s, exit_code %s" % (e["from"], e["to"],
+              json.dumps(e["reason"]), json.dumps(e["exit_code"])))
+seq = [(e["from"], e["to"], e["reason"]) for e in got]
+ok = len(seq) >= len(want) and all(
+    g[0] == w[0] and g[1] == w[1] and (w[2] is None or g[2] == w[2])
+    for g, w in zip(seq[-len(want):], want))
+ok = ok and got[-len(want) + 1]["exit_code"] == 0
+sys.exit(0 if ok else 1)
+'
+python3 -c "$EVENTS_PY" "$work/events" >"$work/events.app"
+rc=$?
+check "tendctl events: app running -> stopping (unhealthy: health checks failed), -> backoff (exit_code 0), -> waiting, -> starting, -> running" \
+	[ "$rc" = 0 ]
+sed 's/^/      events: /' "$work/events.app"
+for s in app redis; do
+	NSPID[$s]=$(logged_pid "$s")
+	HPID[$s]=$(host_pid "${NSPID[$s]}")
+done
+v5=
+next_visit5() { v5=$(curl -sf --max-time 2 "http://$NGINX_ADDR/" | sed -n 's/^visits: //p'); [ -n "$v5" ]; }
+wait_until 10 next_visit5
+check "the counter goes on through nginx: visits $v5 (was $v4; redis saved it when it stopped)" [ "$v5" = $((v4 + 1)) ]
 
 echo "== SIGTERM to tend"
 # A request in flight through nginx at the stop: nginx's QUIT lets it finish,
