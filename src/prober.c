@@ -48,6 +48,8 @@ static void schedule(struct svc *s, double after)
 {
 	struct svcprobe *p = pr(s);
 
+	/* From now, not from when the loop woke up: never early. */
+	ev_now_update(loop_of(s));
 	ev_timer_stop(loop_of(s), &p->next);
 	ev_timer_set(&p->next, after, 0.);
 	ev_timer_start(loop_of(s), &p->next);
@@ -339,6 +341,7 @@ static void attempt_start(struct svc *s, int purpose)
 		return;
 	}
 	p->at.purpose = purpose;
+	ev_now_update(loop_of(s));
 	ev_timer_set(&p->at.tmo, s->conf->health_timeout, 0.);
 	ev_timer_start(loop_of(s), &p->at.tmo);
 	if (pb->kind == PROBE_EXEC)
@@ -377,10 +380,14 @@ static void on_next(struct ev_loop *loop, ev_timer *w, int revents)
 
 /* ---- notify ---- */
 
-/* A process of the service: its main process or one in its session. */
-static int of_service(const struct svc *s, pid_t pid)
+/*
+ * A process of the service: its main process or one in its session (a
+ * zombie still has one). A sender already reaped when the message is read
+ * cannot be told from a foreign one, and is refused (docs/decisions.md).
+ */
+static int of_service(const struct svc *s, const struct ucred *cr)
 {
-	return s->pid > 0 && (pid == s->pid || getsid(pid) == s->pid);
+	return s->pid > 0 && (cr->pid == s->pid || getsid(cr->pid) == s->pid);
 }
 
 static void notify_datagram(struct svc *s, const char *buf, size_t len,
@@ -388,7 +395,7 @@ static void notify_datagram(struct svc *s, const char *buf, size_t len,
 {
 	struct notify_msg m;
 
-	if (cr == NULL || !of_service(s, cr->pid)) {
+	if (cr == NULL || !of_service(s, cr)) {
 		log_info("service %s: notify message from pid %d ignored: not a process of the service",
 			 s->conf->name, cr != NULL ? (int)cr->pid : 0);
 		return;

@@ -182,7 +182,9 @@ static void on_drain(struct ev_loop *loop, ev_timer *w, int revents)
 
 	(void)loop;
 	(void)revents;
-	sup->phase = SD_STOPPING;
+	/* The deadline may have come first (drain-delay >= shutdown-timeout). */
+	if (sup->phase == SD_DRAIN)
+		sup->phase = SD_STOPPING;
 	sup_settle(sup);
 }
 

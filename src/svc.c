@@ -206,6 +206,7 @@ void svc_event(struct svc *s, enum fsm_event ev)
 	if (o.actions & FSM_TIMER_CLEAR)
 		ev_timer_stop(s->sup->loop, &s->timer);
 	if (o.actions & FSM_TIMER_SET) {
+		ev_now_update(s->sup->loop); /* a timeout never runs out early */
 		ev_timer_stop(s->sup->loop, &s->timer);
 		ev_timer_set(&s->timer, o.timer, 0.);
 		ev_timer_start(s->sup->loop, &s->timer);

@@ -4,7 +4,7 @@
 TEND_BUILD_PACKAGES=(
 	gcc libc6-dev meson ninja-build pkg-config
 	libev-dev libconfuse-dev libjansson-dev check
-	util-linux procps python3 python3-prometheus-client
+	util-linux procps python3 python3-prometheus-client python3-yaml
 )
 
 # Installs the packages named that are not installed yet.

@@ -21,6 +21,16 @@
  *   testchild longline LEN [--char C]
  *   testchild flood FILE SECONDS
  *   testchild tick MS [--tag T] [--len L]
+ *   testchild listen PORT FILE [--after MS] [--hang-file PATH]
+ *   testchild http PORT FILE [--after MS] [--fail-first N] [--status CODE]
+ *                            [--hang-file PATH]
+ *   testchild notify FILE [--delay MS] [--wait-usr1] [--status TEXT]
+ *                         [--from-child | --child-exits]
+ *   testchild notify-send TEXT [--rec FILE]
+ *   testchild readyfd N FILE [--delay MS] [--close]
+ *   testchild probe FILE [--run MS] [--ok-if PATH] [--fail-if PATH]
+ *                        [--hang-if PATH] [--lock PATH]
+ *   testchild netns CMD [ARG...]
  *
  * `stamp` writes timestamped lines (wall clock, ms since the epoch, like
  * bash's EPOCHREALTIME, so the tests compare them with their own clock):
@@ -62,6 +72,57 @@
  * `lines`) to stdout every MS milliseconds, one write a line, until a
  * signal ends it.
  *
+ * The readiness and health modes are what tend's probes look at. They
+ * write stamp lines ("WHAT PID MS [ARG]") to FILE, "start" first; each line
+ * that marks the moment a probe may succeed is written just *before* the
+ * act, so that whatever tend does in answer comes after it. `listen`,
+ * `http`, `notify` and `readyfd` end on SIGTERM, SIGINT, SIGHUP or SIGQUIT
+ * with "NAME PID MS" (e.g. "TERM ...", as `stamp` writes it) and
+ * "exit PID MS 0", and exit 0.
+ *
+ * `listen` waits --after MS, then listens on 127.0.0.1:PORT ("listen"
+ * line), accepting and closing every connection. With --hang-file, the
+ * port is closed ("close") while PATH exists and opened again ("listen")
+ * when it is gone, looked at every 20 ms.
+ *
+ * `http` waits --after MS, listens on 127.0.0.1:PORT ("listen") and
+ * answers each request (read up to its empty line) with an empty HTTP/1.0
+ * response: status CODE (--status, default 503) for the first N
+ * (--fail-first, default 0), 200 afterwards; "answer PID MS CODE" before
+ * each. A request that completes while --hang-file PATH exists is never
+ * answered ("hang"): the connection is held until the client closes it.
+ * When PATH holds a number N, only the next N requests are held: N counts
+ * down in the file, which is removed at 0.
+ *
+ * `notify` waits --delay MS and, with --wait-usr1, for SIGUSR1, then sends
+ * "READY=1" (after "STATUS=TEXT\n" with --status) to $NOTIFY_SOCKET
+ * ("@NAME" is an abstract address, its leading byte a NUL), writing
+ * "notify PID MS" first ("notify-error PID MS ERRNO" when it fails); with
+ * --from-child a child it forks (same session and process group) does so,
+ * so PID is the child's, and then waits for a stop signal; with
+ * --child-exits the child exits at once and is reaped (as systemd-notify
+ * run by a service's script would). Each SIGUSR2 afterwards sends
+ * "STOPPING=1" ("stopping" first). `notify-send` sends TEXT to
+ * $NOTIFY_SOCKET once and exits 0 (1 on failure), writing "sent PID MS" to
+ * FILE first with --rec.
+ *
+ * `readyfd` waits --delay MS, writes "readyfd" and a newline on fd N and
+ * keeps the fd open ("readyfd-error PID MS ERRNO" when the write fails);
+ * with --close it writes "closed" and closes fd N without writing to it.
+ *
+ * `probe` is a probe command: it writes "probe PID MS uid=UID cwd=CWD
+ * var=V" (V: $TEND_PROBE_VAR, "-" when unset), after "probe-overlap PID MS"
+ * when --lock PATH is given and another process holds a flock(2) on PATH
+ * (each takes it for its whole life: two probes at once show); while
+ * --hang-if PATH exists it writes "probe-hang" and waits to be killed;
+ * else after --run MS it writes "probe-end PID MS CODE" and exits CODE: 1
+ * when --ok-if PATH is missing or --fail-if PATH exists, else 0. A
+ * --fail-if file that holds a number N fails only the next N runs, as the
+ * hang file of `http` does.
+ *
+ * `netns` runs CMD in a new network namespace whose loopback is up, so
+ * that the tests' ports never clash with anything else on the machine.
+ *
  * Record files are opened, written with a single write(2) in O_APPEND mode
  * and closed for each line, so that concurrent writers never interleave
  * inside a line and the recording process keeps no fd of its own open
@@ -73,14 +134,23 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/file.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -119,7 +189,17 @@ usage(void)
 	    "                 [--nonl TEXT] [--rec FILE]\n"
 	    "       " PROG " longline LEN [--char C]\n"
 	    "       " PROG " flood FILE SECONDS\n"
-	    "       " PROG " tick MS [--tag T] [--len L]\n");
+	    "       " PROG " tick MS [--tag T] [--len L]\n"
+	    "       " PROG " listen PORT FILE [--after MS] [--hang-file PATH]\n"
+	    "       " PROG " http PORT FILE [--after MS] [--fail-first N] [--status CODE]\n"
+	    "                 [--hang-file PATH]\n"
+	    "       " PROG " notify FILE [--delay MS] [--wait-usr1] [--status TEXT]\n"
+	    "                 [--from-child | --child-exits]\n"
+	    "       " PROG " notify-send TEXT [--rec FILE]\n"
+	    "       " PROG " readyfd N FILE [--delay MS] [--close]\n"
+	    "       " PROG " probe FILE [--run MS] [--ok-if PATH] [--fail-if PATH]\n"
+	    "                 [--hang-if PATH] [--lock PATH]\n"
+	    "       " PROG " netns CMD [ARG...]\n");
 	exit(2);
 }
 
@@ -1101,6 +1181,566 @@ cmd_tick(int argc, char **argv)
 	}
 }
 
+/* ---- readiness and health: what tend's probes look at ---- */
+
+/* The server modes' stop signals: "NAME PID MS" (as stamp's "TERM PID MS"),
+ * then "exit PID MS 0" and exit 0. */
+static void
+server_sig(int sig)
+{
+	stamp_line(sig_names[sig], NULL, 0, 0);
+	stamp_line("exit", NULL, 0, 1);
+	_exit(0);
+}
+
+static void
+server_signals(void)
+{
+	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT };
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = server_sig;
+	sigfillset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		if (sigaction(sigs[i], &sa, NULL) < 0)
+			die_msg("sigaction: %s", strerror(errno));
+}
+
+static int
+exists(const char *path)
+{
+	return path != NULL && access(path, F_OK) == 0;
+}
+
+/* A socket bound to 127.0.0.1:port, not listening yet: a connect to it is
+ * refused until listen(2), which the caller does after its stamp. */
+static int
+tcp_bound(int port)
+{
+	struct sockaddr_in sa;
+	int one = 1;
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		die_msg("socket: %s", strerror(errno));
+	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((unsigned short)port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		die_msg("bind 127.0.0.1:%d: %s", port, strerror(errno));
+	return fd;
+}
+
+/* The "listen" line is written before listen(2): whoever connected
+ * successfully did so after it. */
+static int
+tcp_listen(int port)
+{
+	int fd = tcp_bound(port);
+
+	stamp_line("listen", NULL, 0, 0);
+	if (listen(fd, 64) < 0)
+		die_msg("listen: %s", strerror(errno));
+	return fd;
+}
+
+static int
+cmd_listen(int argc, char **argv)
+{
+	const char *hang = NULL;
+	long after = 0;
+	int port, lfd = -1;
+
+	if (argc < 2)
+		usage();
+	port = parse_int(argv[0], 1, 65535, "port");
+	stamp_opt.path = argv[1];
+	for (int i = 2; i < argc; i++) {
+		if (i + 1 >= argc)
+			usage();
+		if (strcmp(argv[i], "--after") == 0)
+			after = parse_int(argv[++i], 0, INT_MAX, "delay");
+		else if (strcmp(argv[i], "--hang-file") == 0)
+			hang = argv[++i];
+		else
+			usage();
+	}
+	server_signals();
+	stamp_line("start", NULL, 0, 0);
+	if (after > 0)
+		sleep_ms(after);
+	for (;;) {
+		struct pollfd p;
+		int down = exists(hang);
+
+		if (down && lfd >= 0) {
+			stamp_line("close", NULL, 0, 0);
+			close(lfd);
+			lfd = -1;
+		} else if (!down && lfd < 0) {
+			lfd = tcp_listen(port);
+		}
+		p.fd = lfd;
+		p.events = POLLIN;
+		p.revents = 0;
+		/* With a hang file, looked at every 20 ms. */
+		if (poll(&p, 1, hang != NULL ? 20 : -1) > 0 && (p.revents & POLLIN)) {
+			int c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+
+			if (c >= 0)
+				close(c);
+		}
+	}
+}
+
+/* 1 when path exists, empty (for good) or holding a number N: then N
+ * counts down in the file, which is removed at 0 (N more times). */
+static int
+count_take(const char *path)
+{
+	char buf[32], *end;
+	long left;
+	ssize_t n;
+	int fd;
+
+	if (path == NULL)
+		return 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 1;
+	buf[n] = '\0';
+	left = strtol(buf, &end, 10);
+	if (end == buf)
+		return 1;
+	if (left <= 1) {
+		unlink(path);
+	} else {
+		fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+		if (fd >= 0) {
+			n = snprintf(buf, sizeof(buf), "%ld\n", left - 1);
+			if (write(fd, buf, (size_t)n) != n)
+				die_msg("write %s: %s", path, strerror(errno));
+			close(fd);
+		}
+	}
+	return left >= 1;
+}
+
+/* One client of `http`: its request so far; held: never answered. */
+struct http_conn {
+	int fd;
+	int held;
+	size_t len;
+	char buf[2048];
+};
+
+static const char *
+http_reason(int code)
+{
+	switch (code) {
+	case 200:
+		return "OK";
+	case 404:
+		return "Not Found";
+	case 500:
+		return "Internal Server Error";
+	case 503:
+		return "Service Unavailable";
+	default:
+		return "Whatever";
+	}
+}
+
+static int
+cmd_http(int argc, char **argv)
+{
+	enum { MAX_CONNS = 64 };
+	static struct http_conn conns[MAX_CONNS];
+	struct pollfd pfd[MAX_CONNS + 1];
+	const char *hang = NULL;
+	long after = 0, fail_first = 0, answered = 0;
+	int port, status = 503, lfd;
+
+	if (argc < 2)
+		usage();
+	port = parse_int(argv[0], 1, 65535, "port");
+	stamp_opt.path = argv[1];
+	for (int i = 2; i < argc; i++) {
+		if (i + 1 >= argc)
+			usage();
+		if (strcmp(argv[i], "--after") == 0)
+			after = parse_int(argv[++i], 0, INT_MAX, "delay");
+		else if (strcmp(argv[i], "--fail-first") == 0)
+			fail_first = parse_int(argv[++i], 0, INT_MAX, "count");
+		else if (strcmp(argv[i], "--status") == 0)
+			status = parse_int(argv[++i], 100, 599, "status");
+		else if (strcmp(argv[i], "--hang-file") == 0)
+			hang = argv[++i];
+		else
+			usage();
+	}
+	for (int i = 0; i < MAX_CONNS; i++)
+		conns[i].fd = -1;
+	server_signals();
+	stamp_line("start", NULL, 0, 0);
+	if (after > 0)
+		sleep_ms(after);
+	lfd = tcp_listen(port);
+	for (;;) {
+		pfd[0].fd = lfd;
+		pfd[0].events = POLLIN;
+		for (int i = 0; i < MAX_CONNS; i++) {
+			pfd[i + 1].fd = conns[i].fd;
+			pfd[i + 1].events = POLLIN;
+		}
+		if (poll(pfd, MAX_CONNS + 1, -1) < 0)
+			continue;
+		if (pfd[0].revents & POLLIN) {
+			int c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC), i;
+
+			for (i = 0; c >= 0 && i < MAX_CONNS && conns[i].fd >= 0; i++)
+				;
+			if (c >= 0 && i == MAX_CONNS) {
+				close(c);
+			} else if (c >= 0) {
+				conns[i].fd = c;
+				conns[i].held = 0;
+				conns[i].len = 0;
+			}
+		}
+		for (int i = 0; i < MAX_CONNS; i++) {
+			struct http_conn *k = &conns[i];
+			char ans[128];
+			ssize_t r;
+			int code, n;
+
+			if (k->fd < 0 || pfd[i + 1].revents == 0)
+				continue;
+			r = read(k->fd, k->buf + k->len,
+			    k->held ? sizeof(k->buf) : sizeof(k->buf) - k->len);
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r <= 0) {
+				close(k->fd);
+				k->fd = -1;
+				continue;
+			}
+			if (k->held)
+				continue; /* read and dropped until the client goes */
+			k->len += (size_t)r;
+			if (memmem(k->buf, k->len, "\r\n\r\n", 4) == NULL &&
+			    k->len < sizeof(k->buf))
+				continue;
+			if (count_take(hang)) {
+				/* Kept open, never answered: the prober's
+				 * attempt times out. */
+				stamp_line("hang", NULL, 0, 0);
+				k->held = 1;
+				continue;
+			}
+			code = answered < fail_first ? status : 200;
+			answered++;
+			n = snprintf(ans, sizeof(ans),
+			    "HTTP/1.0 %d %s\r\nContent-Length: 0\r\n"
+			    "Connection: close\r\n\r\n", code, http_reason(code));
+			/* Before the answer: whoever read it did so after. */
+			stamp_line("answer", NULL, code, 1);
+			(void)send(k->fd, ans, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
+			close(k->fd);
+			k->fd = -1;
+		}
+	}
+}
+
+/* Sends text to $NOTIFY_SOCKET ("@name": an abstract address, whose first
+ * byte is a NUL; "/path": a socket file). 0, or -1 with errno. */
+static int
+notify_send(const char *text)
+{
+	const char *addr = getenv("NOTIFY_SOCKET");
+	struct sockaddr_un sa;
+	socklen_t len;
+	size_t n;
+	ssize_t r;
+	int fd;
+
+	if (addr == NULL || (addr[0] != '@' && addr[0] != '/')) {
+		errno = EINVAL;
+		return -1;
+	}
+	n = strlen(addr);
+	if (n > sizeof(sa.sun_path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	memcpy(sa.sun_path, addr, n);
+	if (addr[0] == '@')
+		sa.sun_path[0] = '\0';
+	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n);
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	do
+		r = sendto(fd, text, strlen(text), MSG_NOSIGNAL,
+		    (struct sockaddr *)&sa, len);
+	while (r < 0 && errno == EINTR);
+	if (r < 0) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+/* "notify PID MS" (the pid of the sender), then the message; on failure
+ * "notify-error PID MS ERRNO". */
+static int
+notify_stamped(const char *msg)
+{
+	stamp_line("notify", NULL, 0, 0);
+	if (notify_send(msg) == 0)
+		return 0;
+	stamp_line("notify-error", NULL, errno, 1);
+	return -1;
+}
+
+static int
+cmd_notify(int argc, char **argv)
+{
+	const char *status = NULL;
+	int wait_usr1 = 0, from_child = 0, child_exits = 0, sig;
+	long delay = 0;
+	char msg[512];
+	sigset_t set;
+
+	if (argc < 1)
+		usage();
+	stamp_opt.path = argv[0];
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--wait-usr1") == 0) {
+			wait_usr1 = 1;
+			continue;
+		}
+		if (strcmp(argv[i], "--from-child") == 0) {
+			from_child = 1;
+			continue;
+		}
+		if (strcmp(argv[i], "--child-exits") == 0) {
+			from_child = child_exits = 1;
+			continue;
+		}
+		if (i + 1 >= argc)
+			usage();
+		if (strcmp(argv[i], "--delay") == 0)
+			delay = parse_int(argv[++i], 0, INT_MAX, "delay");
+		else if (strcmp(argv[i], "--status") == 0)
+			status = argv[++i];
+		else
+			usage();
+	}
+	/* Blocked from the start: one sent early waits for sigwait. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGUSR2);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	server_signals();
+	stamp_line("start", NULL, 0, 0);
+	if (delay > 0)
+		sleep_ms(delay);
+	if (wait_usr1) {
+		sigset_t one;
+
+		sigemptyset(&one);
+		sigaddset(&one, SIGUSR1);
+		while (sigwait(&one, &sig) != 0)
+			;
+	}
+	if (status != NULL)
+		snprintf(msg, sizeof(msg), "STATUS=%s\nREADY=1", status);
+	else
+		snprintf(msg, sizeof(msg), "READY=1");
+	if (from_child) {
+		pid_t pid = fork();
+		int ws;
+
+		if (pid < 0)
+			die_msg("fork: %s", strerror(errno));
+		if (pid == 0) {
+			int r = notify_stamped(msg);
+
+			if (child_exits)
+				_exit(r == 0 ? 0 : 1);
+			wait_forever();
+		}
+		while (child_exits && waitpid(pid, &ws, 0) < 0 && errno == EINTR)
+			;
+	} else {
+		(void)notify_stamped(msg);
+	}
+	for (;;) {
+		if (sigwait(&set, &sig) != 0 || sig != SIGUSR2)
+			continue;
+		stamp_line("stopping", NULL, 0, 0);
+		if (notify_send("STOPPING=1") < 0)
+			stamp_line("notify-error", NULL, errno, 1);
+	}
+}
+
+static int
+cmd_notify_send(int argc, char **argv)
+{
+	if (argc == 3 && strcmp(argv[1], "--rec") == 0) {
+		stamp_opt.path = argv[2];
+		stamp_line("sent", NULL, 0, 0);
+	} else if (argc != 1) {
+		usage();
+	}
+	if (notify_send(argv[0]) < 0) {
+		fprintf(stderr, PROG ": notify-send: %s\n", strerror(errno));
+		exit(1);
+	}
+	exit(0);
+}
+
+static int
+cmd_readyfd(int argc, char **argv)
+{
+	int fd, close_it = 0;
+	long delay = 0;
+	ssize_t r;
+
+	if (argc < 2)
+		usage();
+	fd = parse_int(argv[0], 3, 1023, "fd");
+	stamp_opt.path = argv[1];
+	for (int i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--close") == 0) {
+			close_it = 1;
+			continue;
+		}
+		if (i + 1 >= argc)
+			usage();
+		if (strcmp(argv[i], "--delay") == 0)
+			delay = parse_int(argv[++i], 0, INT_MAX, "delay");
+		else
+			usage();
+	}
+	server_signals();
+	stamp_line("start", NULL, 0, 0);
+	if (delay > 0)
+		sleep_ms(delay);
+	if (close_it) {
+		stamp_line("closed", NULL, 0, 0);
+		close(fd);
+		wait_forever();
+	}
+	/* The fd stays open: the tests read the fd table afterwards. */
+	stamp_line("readyfd", NULL, 0, 0);
+	do
+		r = write(fd, "\n", 1);
+	while (r < 0 && errno == EINTR);
+	if (r != 1)
+		stamp_line("readyfd-error", NULL, r < 0 ? errno : 0, 1);
+	wait_forever();
+}
+
+static int
+cmd_probe(int argc, char **argv)
+{
+	const char *ok_if = NULL, *fail_if = NULL, *hang_if = NULL;
+	const char *lock = NULL;
+	const char *var = getenv("TEND_PROBE_VAR");
+	char line[PATH_MAX + 256], cwd[PATH_MAX];
+	long run = 0;
+	int code = 0, n;
+
+	if (argc < 1)
+		usage();
+	stamp_opt.path = argv[0];
+	for (int i = 1; i < argc; i++) {
+		if (i + 1 >= argc)
+			usage();
+		if (strcmp(argv[i], "--run") == 0)
+			run = parse_int(argv[++i], 0, INT_MAX, "run time");
+		else if (strcmp(argv[i], "--ok-if") == 0)
+			ok_if = argv[++i];
+		else if (strcmp(argv[i], "--fail-if") == 0)
+			fail_if = argv[++i];
+		else if (strcmp(argv[i], "--hang-if") == 0)
+			hang_if = argv[++i];
+		else if (strcmp(argv[i], "--lock") == 0)
+			lock = argv[++i];
+		else
+			usage();
+	}
+	if (lock != NULL) {
+		/* Held until this process is gone (killed included). */
+		int fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+
+		if (fd < 0)
+			die_msg("%s: %s", lock, strerror(errno));
+		if (flock(fd, LOCK_EX | LOCK_NB) < 0)
+			stamp_line("probe-overlap", NULL, 0, 0);
+	}
+	if (getcwd(cwd, sizeof(cwd)) == NULL)
+		snprintf(cwd, sizeof(cwd), "?");
+	n = snprintf(line, sizeof(line), "probe %ld %lld uid=%ld cwd=%s var=%s\n",
+	    (long)getpid(), wall_ms(), (long)getuid(), cwd,
+	    var != NULL ? var : "-");
+	if (n > 0 && (size_t)n < sizeof(line))
+		append_line(stamp_opt.path, line, (size_t)n);
+	if (exists(hang_if)) {
+		stamp_line("probe-hang", NULL, 0, 0);
+		wait_forever();
+	}
+	if (run > 0)
+		sleep_ms(run);
+	if ((ok_if != NULL && !exists(ok_if)) || count_take(fail_if))
+		code = 1;
+	stamp_line("probe-end", NULL, code, 1);
+	_exit(code);
+}
+
+static int
+cmd_netns(int argc, char **argv)
+{
+	struct ifreq ifr;
+	int fd;
+
+	if (argc < 1)
+		usage();
+	if (unshare(CLONE_NEWNET) < 0)
+		die_msg("unshare(CLONE_NEWNET): %s", strerror(errno));
+	/* A new network namespace has a loopback interface, down. */
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		die_msg("socket: %s", strerror(errno));
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+		die_msg("SIOCGIFFLAGS lo: %s", strerror(errno));
+	ifr.ifr_flags |= IFF_UP;
+	if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+		die_msg("SIOCSIFFLAGS lo: %s", strerror(errno));
+	close(fd);
+	execvp(argv[0], argv);
+	fprintf(stderr, PROG ": exec %s: %s\n", argv[0], strerror(errno));
+	exit(errno == ENOENT ? 127 : 126);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1115,6 +1755,10 @@ main(int argc, char **argv)
 		{ "fds", cmd_fds },             { "stamp", cmd_stamp },
 		{ "lines", cmd_lines },         { "longline", cmd_longline },
 		{ "flood", cmd_flood },         { "tick", cmd_tick },
+		{ "listen", cmd_listen },       { "http", cmd_http },
+		{ "notify", cmd_notify },       { "notify-send", cmd_notify_send },
+		{ "readyfd", cmd_readyfd },     { "probe", cmd_probe },
+		{ "netns", cmd_netns },
 	};
 
 	if (argc < 2)

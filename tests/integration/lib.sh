@@ -763,3 +763,93 @@ writers_check() {
 	log_check "$1" "$2" w1="$T/w1.exp:$T/w1.experr" \
 		w2="$T/w2.exp:$T/w2.experr" w3="$T/w3.exp:$T/w3.experr"
 }
+
+# ----------------------------------------------------------------- probes
+# For the t_ready_* and t_health* tests. Their services listen on loopback
+# ports, so tend runs in a network namespace of its own
+# (TEND_WRAP=("$TESTCHILD" netns)): the ports are free there whatever else
+# runs on the machine, the same test in two builds at once included.
+
+# netns_isolated: tend's network namespace is not this shell's.
+netns_isolated() {
+	local mine theirs
+	mine=$(readlink /proc/self/ns/net) || return 1
+	theirs=$(readlink "/proc/$TEND_PID/ns/net") || return 1
+	[ "$mine" != "$theirs" ]
+}
+
+# port_listening PORT: a TCP socket listens on PORT in tend's network
+# namespace (/proc/TEND_PID/net/tcp).
+port_listening() {
+	local hex sl addr rem st rest
+	printf -v hex '%04X' "$1"
+	while read -r sl addr rem st rest; do
+		[ "$st" = 0A ] && [ "${addr##*:}" = "$hex" ] && return 0
+	done <"/proc/$TEND_PID/net/tcp"
+	return 1
+}
+
+# stamp_arg FILE KIND ARG: stamp_get for the first KIND line whose
+# argument is ARG (e.g. "answer PID MS 200"); returns 1 when there is none.
+stamp_arg() {
+	local k p ms arg
+	[ -f "$1" ] || return 1
+	while read -r k p ms arg; do
+		if [ "$k" = "$2" ] && [ "$arg" = "$3" ]; then
+			STAMP_PID=$p
+			STAMP_MS=$ms
+			STAMP_ARG=$arg
+			return 0
+		fi
+	done <"$1"
+	return 1
+}
+
+# env_of PID NAME: prints NAME's value in PID's environment; returns 1 when
+# it is not set.
+env_of() {
+	local kv
+	while IFS= read -r -d '' kv; do
+		if [ "${kv%%=*}" = "$2" ]; then
+			echo "${kv#*=}"
+			return 0
+		fi
+	done <"/proc/$1/environ"
+	return 1
+}
+
+# svc_host_pid NAME: sets SVC_PID to the host pid of service NAME's
+# process (from status --json); fails the test when it has none.
+svc_host_pid() {
+	local p
+	p=$(svc_json "$1" pid) || fail "no service $1 in tendctl status"
+	[ "$p" != None ] || fail "service $1 has no pid"
+	svc_pid "$p"
+}
+
+# events_connect OUT MARKER: `tendctl events` in the background (bg),
+# writing to OUT; returns once it is connected: MARKER, a service of no
+# other use, is restarted until the client saw it. Sets EVENTS_PID.
+events_connect() {
+	local i
+	bg "$TENDCTL" -S "$TEND_SOCK" events >"$1" 2>"$1.err"
+	EVENTS_PID=$BG_PID
+	for i in $(seq 1 50); do
+		ctl_expect 0 restart "$2"
+		grep -q "\"service\": \"$2\"" "$1" && break
+	done
+	grep -q "\"service\": \"$2\"" "$1" ||
+		fail "tendctl events saw no restart of $2 in 50 tries"
+	WAIT_WHY="$2 running again in ${1#"$T"/}" wait_for 5 \
+		grep -q "\"service\": \"$2\", \"from\": \"starting\", \"to\": \"running\"" "$1"
+}
+
+# transitions OUT NAME: NAME's state changes in the events of OUT, one
+# "FROM>TO reason" a line.
+transitions() {
+	python3 -c 'import json, sys
+for l in open(sys.argv[1]):
+    e = json.loads(l)
+    if e["service"] == sys.argv[2]:
+        print("%s>%s %s" % (e["from"], e["to"], e["reason"] or ""))' "$1" "$2"
+}
