@@ -34,12 +34,28 @@ struct spawn_err {
 /*
  * Start req->argv. All allocation and the PATH search happen before fork;
  * the child only sets itself up and execs. Failure of any step in the
- * child is reported back through a close-on-exec pipe, so on return the
- * outcome is known:
+ * child is written to a close-on-exec pipe, whose read end is given in
+ * *status_fd (blocking; the caller may make it non-blocking and watch it):
+ * EOF means exec succeeded, a struct read by spawn_status() that it did
+ * not, and the child exits 127 (exec ENOENT) or 126 and must still be
+ * reaped. status_fd NULL: the pipe is closed at once (the exit status
+ * tells). Returns the pid, or -1 (fork, pipe or /dev/null failed) with
+ * errno set.
+ */
+pid_t spawn_start(const struct spawn_req *req, int *status_fd);
+
+/*
+ * Reads the outcome from a status fd: 1 when known (e->err 0: the program
+ * runs), 0 when not yet (a non-blocking fd with nothing to read).
+ */
+int spawn_status(int fd, struct spawn_err *e);
+
+/*
+ * spawn_start and a blocking wait for the outcome (single mode, before the
+ * loop has anything else to do):
  *  - pid > 0, e->err == 0: the program runs;
- *  - pid > 0, e->err != 0: it did not; the child exits 127 (exec ENOENT)
- *    or 126 and must still be reaped;
- *  - -1: no child (fork, pipe or /dev/null failed), errno says why.
+ *  - pid > 0, e->err != 0: it did not; the child must still be reaped;
+ *  - -1: no child, errno says why.
  */
 pid_t spawn(const struct spawn_req *req, struct spawn_err *e);
 

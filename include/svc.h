@@ -23,6 +23,8 @@ struct svc {
 	pid_t pid;	   /* 0 when no process runs */
 	pid_t last_pid;	   /* of the latest run, for events after it ended */
 	pid_t dead_pid;	   /* a child whose exec failed, still to be reaped */
+	int exec_fd;	   /* the exec status pipe of pid until exec is known; -1 */
+	ev_io exec_io;
 	int64_t started_ms;
 	int has_exit;	   /* last_wstatus holds the last run's end */
 	int last_wstatus;

@@ -248,7 +248,6 @@ static void attempt_exec(struct svc *s, const struct probe *p)
 	char *const *layers[3] = { environ, c->env_file_vars, c->env };
 	struct attempt *a = &pr(s)->at;
 	struct spawn_req req;
-	struct spawn_err se;
 	char **envp = env_merge(layers, 3);
 	int null_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
 	pid_t pid;
@@ -276,7 +275,8 @@ static void attempt_exec(struct svc *s, const struct probe *p)
 	req.out_fd = null_fd;
 	req.err_fd = null_fd;
 	req.nofile = s->sup->nofile_saved ? &s->sup->nofile : NULL;
-	pid = spawn(&req, &se);
+	/* Not waited for: a failed exec exits 127 or 126, and the reap says so. */
+	pid = spawn_start(&req, NULL);
 	free(envp);
 	close(null_fd);
 	if (pid < 0) {
@@ -285,11 +285,6 @@ static void attempt_exec(struct svc *s, const struct probe *p)
 	}
 	a->pid = pid;
 	a->reported = 0;
-	if (se.err != 0) {
-		/* It exits 126 or 127 at once; the reap says so. */
-		log_debug("service %s: probe %s: %s", c->name, se.step,
-			  strerror(se.err));
-	}
 }
 
 int svcprobe_reaped(struct svc *s, pid_t pid, int wstatus)

@@ -158,16 +158,14 @@ child_exec(const struct spawn_req *req, char **paths, int status_fd,
 	child_fail(status_fd, STEP_EXEC, err);
 }
 
-pid_t spawn(const struct spawn_req *req, struct spawn_err *e)
+pid_t spawn_start(const struct spawn_req *req, int *status_fd)
 {
-	struct child_status cs;
 	char **paths;
 	int fds[2] = { -1, -1 }, null_fd = -1, saved;
-	ssize_t n;
 	pid_t pid;
 
-	e->err = 0;
-	e->step = NULL;
+	if (status_fd != NULL)
+		*status_fd = -1;
 	paths = path_search(req->argv[0], getenv("PATH"));
 	if (paths == NULL)
 		return -1;
@@ -191,16 +189,10 @@ pid_t spawn(const struct spawn_req *req, struct spawn_err *e)
 	/* Both sides set the group, so it exists whichever runs first. */
 	if (req->own_pgrp)
 		(void)setpgid(pid, pid);
-	/* EOF: exec succeeded and closed the pipe. Bounded by the child's exec. */
-	do
-		n = read(fds[0], &cs, sizeof(cs));
-	while (n < 0 && errno == EINTR);
-	close(fds[0]);
-	if (n == (ssize_t)sizeof(cs)) {
-		e->err = cs.err;
-		e->step = (unsigned)cs.step < sizeof(step_names) / sizeof(step_names[0]) ?
-				  step_names[cs.step] : "?";
-	}
+	if (status_fd != NULL)
+		*status_fd = fds[0];
+	else
+		close(fds[0]);
 	return pid;
 
 fail:
@@ -214,4 +206,40 @@ fail:
 	strv_free(paths);
 	errno = saved;
 	return -1;
+}
+
+int spawn_status(int fd, struct spawn_err *e)
+{
+	struct child_status cs;
+	ssize_t n;
+
+	e->err = 0;
+	e->step = NULL;
+	do
+		n = read(fd, &cs, sizeof(cs));
+	while (n < 0 && errno == EINTR);
+	if (n < 0 && errno == EAGAIN)
+		return 0;
+	if (n == (ssize_t)sizeof(cs)) {
+		e->err = cs.err;
+		e->step = (unsigned)cs.step < sizeof(step_names) / sizeof(step_names[0]) ?
+				  step_names[cs.step] : "?";
+	}
+	/* EOF (exec closed the pipe), or nothing sensible: it runs. */
+	return 1;
+}
+
+pid_t spawn(const struct spawn_req *req, struct spawn_err *e)
+{
+	int fd;
+	pid_t pid = spawn_start(req, &fd);
+
+	e->err = 0;
+	e->step = NULL;
+	if (pid < 0)
+		return -1;
+	/* Blocks until the child's exec: single mode only, before anything else runs. */
+	(void)spawn_status(fd, e);
+	close(fd);
+	return pid;
 }

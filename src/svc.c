@@ -1,6 +1,7 @@
 #include "svc.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,58 @@ int64_t svc_now_ms(struct ev_loop *loop)
 	return (int64_t)(ev_now(loop) * 1000.0);
 }
 
+static void exec_close(struct svc *s)
+{
+	if (s->exec_fd < 0)
+		return;
+	ev_io_stop(s->sup->loop, &s->exec_io);
+	close(s->exec_fd);
+	s->exec_fd = -1;
+}
+
+/*
+ * What the exec status pipe said (se): the event it makes. reaped: the
+ * child is already gone (no dead pid to wait for).
+ */
+static enum fsm_event exec_done(struct svc *s, const struct spawn_err *se,
+				int reaped)
+{
+	const struct svc_conf *c = s->conf;
+	pid_t pid = s->pid;
+
+	exec_close(s);
+	if (se->err != 0) {
+		errno = se->err;
+		log_warn("service %s: %s %s", c->name, se->step,
+			 strcmp(se->step, "exec") == 0 ? c->argv[0] : "failed");
+		if (!reaped)
+			s->dead_pid = pid;
+		s->pid = 0;
+		s->has_exit = 1;
+		s->last_wstatus = (strcmp(se->step, "exec") == 0 ?
+					   exitcode_from_exec_errno(se->err) : 126) << 8;
+		return FE_SPAWN_FAILED;
+	}
+	s->last_pid = pid;
+	s->starts++;
+	log_info("service %s: started as pid %d", c->name, (int)pid);
+	return FE_SPAWNED;
+}
+
+/* The exec status pipe: EOF (exec done) or why it failed. */
+static void on_exec_status(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct svc *s = container_of(w, struct svc, exec_io);
+	struct spawn_err se;
+
+	(void)loop;
+	(void)revents;
+	if (!spawn_status(s->exec_fd, &se))
+		return;
+	svc_event(s, exec_done(s, &se, 0));
+	sup_settle(s->sup);
+}
+
 static void on_timer(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct svc *s = container_of(w, struct svc, timer);
@@ -41,7 +94,9 @@ struct svc *svc_new(struct sup *sup, struct svc_conf *conf)
 	s->conf = conf;
 	s->sup = sup;
 	s->state = ST_STOPPED;
+	s->exec_fd = -1;
 	ev_init(&s->timer, on_timer);
+	ev_init(&s->exec_io, on_exec_status);
 	svclog_init(&s->log, conf, sup->cfg->log_buffer);
 	svcprobe_init(s);
 	return s;
@@ -52,6 +107,7 @@ void svc_free(struct svc *s)
 	if (s == NULL)
 		return;
 	ev_timer_stop(s->sup->loop, &s->timer);
+	exec_close(s);
 	svcprobe_free(s);
 	svclog_free(&s->log);
 	conf_svc_free(s->conf);
@@ -90,22 +146,32 @@ static void signal_group(struct svc *s, int sig)
 
 	if (s->pid <= 0)
 		return;
-	if (kill(-s->pid, sig) < 0 && errno != ESRCH)
+	/*
+	 * Before its exec the child may not lead its group yet: then it gets
+	 * the signal itself (blocked until it resets its mask, not lost).
+	 */
+	if (kill(-s->pid, sig) < 0 &&
+	    (errno != ESRCH || (s->exec_fd >= 0 && kill(s->pid, sig) < 0 &&
+				errno != ESRCH)))
 		log_warn("service %s: kill %s", s->conf->name,
 			 sig_name(sig, name, sizeof(name)));
 }
 
-/* Starts the process; returns the event that tells how it went. */
-static enum fsm_event start_process(struct svc *s)
+
+/*
+ * Starts the process; returns the event that tells how it went, or -1
+ * when that comes later, from the exec status pipe (the loop never waits
+ * for an exec: a program on a hung filesystem would hold PID 1).
+ */
+static int start_process(struct svc *s)
 {
 	const struct svc_conf *c = s->conf;
 	char *notify[2] = { NULL, NULL };
 	char *const *layers[4] = { environ, c->env_file_vars, c->env, notify };
 	const char *notify_env;
 	struct spawn_req req;
-	struct spawn_err se;
 	char **envp;
-	int out[2], ready_fd, ready_num;
+	int out[2], ready_fd, ready_num, status_fd;
 	pid_t pid;
 
 	if (svcprobe_prespawn(s, &notify_env, &ready_fd, &ready_num) < 0) {
@@ -151,30 +217,21 @@ static enum fsm_event start_process(struct svc *s)
 	req.ready_fd = ready_fd;
 	req.ready_num = ready_num;
 
-	pid = spawn(&req, &se);
+	pid = spawn_start(&req, &status_fd);
 	svclog_opened(&s->log, pid > 0);
-	svcprobe_postspawn(s, pid > 0 && se.err == 0);
+	svcprobe_postspawn(s, pid > 0);
 	free(envp);
 	s->started_ms = svc_now_ms(s->sup->loop);
 	if (pid < 0) {
 		log_warn("service %s: cannot start", c->name);
 		return FE_SPAWN_FAILED;
 	}
-	if (se.err != 0) {
-		errno = se.err;
-		log_warn("service %s: %s %s", c->name, se.step,
-			 strcmp(se.step, "exec") == 0 ? c->argv[0] : "failed");
-		s->dead_pid = pid;
-		s->has_exit = 1;
-		s->last_wstatus = (strcmp(se.step, "exec") == 0 ?
-					   exitcode_from_exec_errno(se.err) : 126) << 8;
-		return FE_SPAWN_FAILED;
-	}
 	s->pid = pid;
-	s->last_pid = pid;
-	s->starts++;
-	log_info("service %s: started as pid %d", c->name, (int)pid);
-	return FE_SPAWNED;
+	s->exec_fd = status_fd;
+	(void)fcntl(status_fd, F_SETFL, O_NONBLOCK);
+	ev_io_set(&s->exec_io, status_fd, EV_READ);
+	ev_io_start(s->sup->loop, &s->exec_io);
+	return -1;
 }
 
 void svc_event(struct svc *s, enum fsm_event ev)
@@ -233,8 +290,12 @@ void svc_event(struct svc *s, enum fsm_event ev)
 	}
 	if (o.actions & FSM_ENDED)
 		sup_service_ended(s->sup, s);
-	if (o.actions & FSM_SPAWN)
-		svc_event(s, start_process(s));
+	if (o.actions & FSM_SPAWN) {
+		int next = start_process(s);
+
+		if (next >= 0)
+			svc_event(s, (enum fsm_event)next);
+	}
 }
 
 void svc_reaped(struct svc *s, pid_t pid, int wstatus)
@@ -242,6 +303,18 @@ void svc_reaped(struct svc *s, pid_t pid, int wstatus)
 	char name[16];
 	int stopping = s->state == ST_STOPPING;
 
+	/* Its exec is known now, if it was not: the pipe is closed. */
+	if (s->exec_fd >= 0) {
+		struct spawn_err se;
+
+		(void)spawn_status(s->exec_fd, &se);
+		if (exec_done(s, &se, 1) == FE_SPAWN_FAILED) {
+			svclog_run_ended(&s->log);
+			svc_event(s, FE_SPAWN_FAILED);
+			return;
+		}
+		svc_event(s, FE_SPAWNED);
+	}
 	/* Its last lines come before the news of its end. */
 	svclog_run_ended(&s->log);
 	if (WIFSIGNALED(wstatus))
