@@ -34,6 +34,7 @@ COPY docs docs
 COPY tests/helpers tests/helpers
 COPY tests/unit tests/unit
 COPY tests/integration tests/integration
+COPY tests/install tests/install
 RUN meson setup /build -Dstatic=true \
  && ninja -C /build tend tendctl tests/helpers/testchild \
  && strip /build/tend /build/tendctl /build/tests/helpers/testchild

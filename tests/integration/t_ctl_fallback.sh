@@ -7,8 +7,17 @@
 # that directory when it is a symlink or another user's (exit 1, nothing
 # started), and tendctl refuses it when it belongs to neither root nor
 # itself (exit 3, though the socket inside answers). The directory is
-# removed at the end. Skipped (77) when /run/tend.sock exists (tendctl
-# would try it first) or the directory is already there.
+# removed at the end. The test runs in a mount namespace of its own with an
+# empty /run (mode 0755), so that a tend of the machine listening on
+# /run/tend.sock is not what tendctl finds first. Skipped (77) when the
+# directory is already there.
+if [ -z "${_FB_PRIVATE_RUN-}" ]; then
+	export _FB_PRIVATE_RUN=1
+	# shellcheck disable=SC2016
+	exec unshare --mount --propagation private /bin/sh -c \
+		'mount -t tmpfs -o size=1m,mode=0755 tmpfs /run && exec "$@"' \
+		sh bash "$0" "$@"
+fi
 . "$(dirname "$0")/lib.sh"
 
 command -v setpriv >/dev/null || fail "setpriv (util-linux) is needed"
