@@ -368,6 +368,12 @@ static int conn_send(struct conn *c, const char *buf, size_t len,
 				errno = ETIMEDOUT;
 				return -1;
 			}
+		} else if (n < 0 && (errno == EPIPE || errno == ECONNRESET)) {
+			/*
+			 * tend answered and closed before reading it (busy: too
+			 * many clients): its reply is still there to read.
+			 */
+			return 0;
 		} else {
 			die(EXIT_UNREACHABLE, "cannot send to tend at %s: %s",
 			    c->path, strerror(errno));
