@@ -1,21 +1,22 @@
 #!/usr/bin/env bash
 # The status round trip of each supervisor's control client, 100 services:
 # `tendctl status` against `supervisorctl status` (supervisord with a
-# unix_http_server socket) and `s6-svstat` (once on one service, and once
-# per service, one after the other, s6 having no status command for a whole
-# scan directory). Each call is a process started and waited for, as a user
-# or a health check runs it: from just before posix_spawn until waitpid
+# unix_http_server socket), runit's `sv status` (one call naming the 100
+# service directories) and `s6-svstat` (one call per service directory, s6
+# having no status command for a whole scan directory), and the same for
+# one service. Each call is a process started and waited for, as a user or
+# a health check runs it: from just before posix_spawn until waitpid
 # returns, its output going to /dev/null (each client's output is checked
-# once beforehand). The calls are interleaved (tend, supervisord, s6, then
-# again), so that a noisy moment does not fall on one client only. Also the
-# request alone from inside one Python process (no client process start):
-# tend's protocol on its socket, supervisord's XML-RPC
-# supervisor.getAllProcessInfo on its socket. Prints a Markdown section on
-# stdout (median and p99, rival / tend ratios), progress on stderr; fails
+# once beforehand). The calls are interleaved, so that a noisy moment does
+# not fall on one client only. Also the request alone from inside one
+# Python process (no client process start): tend's protocol on its socket,
+# supervisord's XML-RPC supervisor.getAllProcessInfo on its socket. Prints
+# raw samples on stdout, one per line, as "METRIC<TAB>SUPERVISOR<TAB>MS"
+# (bench/report.py turns them into the table), progress on stderr; fails
 # (exit 1) when a measurement cannot be made.
 #
 # usage: bench/ctl.sh [--quick] [BUILD_DIR]
-#   --quick: 200 calls of each instead of 1,000.
+#   --quick: fewer calls (below).
 #   BUILD_DIR (default build-bench) holds tend and tendctl (brought up to
 #   date with ninja when it is a meson build directory).
 set -euo pipefail
@@ -25,9 +26,14 @@ ROOT=$(cd "$HERE/.." && pwd)
 # shellcheck source=bench/lib.sh
 . "$HERE/lib.sh"
 
-CALLS=1000
+# Rounds; every round calls each client on one service and on all of them,
+# except supervisorctl (a Python program) and the 100 s6-svstat of "all",
+# which take 0.1 to 0.2 s a call: they are called every SLOW_EVERY-th round.
+# Then as many in-process requests as supervisorctl calls.
+ROUNDS=240
+SLOW_EVERY=4
 if [ "${1:-}" = "--quick" ]; then
-	CALLS=200
+	ROUNDS=40
 	shift
 fi
 BUILD=${1:-$ROOT/build-bench}
@@ -41,7 +47,7 @@ fi
 	bench_die "no $TEND or $TENDCTL: build them first (scripts/bench does)"
 N=100
 
-bench_need gcc python3 supervisord supervisorctl s6-svscan s6-supervise s6-svstat s6-svscanctl
+bench_need gcc python3 supervisord supervisorctl s6-svscan s6-supervise s6-svstat s6-svscanctl runsvdir sv
 [ "$(id -u)" = 0 ] || bench_die "run as root"
 # supervisor's own Python (its module is not in every python3 on PATH).
 SUP_PY=$(sed -n '1s/^#! *//p' "$(command -v supervisorctl)")
@@ -127,42 +133,82 @@ mkdir -p "$WORK/s6/scan"
 for i in $(seq "$N"); do
 	mkdir "$WORK/s6/scan/s$i"
 	printf '#!/bin/sh\nexec %s\n' "$BSVC" >"$WORK/s6/scan/s$i/run"
-	chmod 755 "$WORK/s6/scan/s$i/run"
 done
+chmod 755 "$WORK"/s6/scan/*/run
 launch s6 s6-svscan -c "$N" "$WORK/s6/scan"
 S6_SPID=$SPID
-bench_note "tend, supervisord and s6 each run $N services; $CALLS calls of each client"
+
+# ---- runit: the same, under runsvdir (bench/supervisors.sh's setup)
+mkdir -p "$WORK/runit/service"
+for i in $(seq "$N"); do
+	mkdir "$WORK/runit/service/s$i"
+	printf '#!/bin/sh\nexec %s\n' "$BSVC" >"$WORK/runit/service/s$i/run"
+done
+chmod 755 "$WORK"/runit/service/*/run
+touch -d '-1 min' "$WORK/runit/service"
+launch runit runsvdir -P "$WORK/runit/service"
+RUNIT_SPID=$SPID
+bench_note "tend, supervisord, s6 and runit each run $N services; $ROUNDS rounds of calls"
+LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # ---- check each client's answer once (all 100 up), then measure
-python3 - "$TENDCTL" "$TEND_SOCK" "$WORK/sup/supervisord.conf" "$WORK/s6/scan" "$N" <<'PY' ||
+cat >"$WORK/clients.py" <<'PY'
+import os, shutil, sys
+tendctl, sock, supconf, scan, svdir, n = sys.argv[1:7]
+n = int(n)
+sup, svstat, sv = shutil.which("supervisorctl"), shutil.which("s6-svstat"), shutil.which("sv")
+# (who, what, argv list): "all" is one status of the N services, in as
+# many calls as the client needs.
+CLIENTS = [
+    ("tend", "one", [[tendctl, "-S", sock, "status", "s1"]]),
+    ("tend", "all", [[tendctl, "-S", sock, "status"]]),
+    ("supervisord", "one", [[sup, "-c", supconf, "status", "s1"]]),
+    ("supervisord", "all", [[sup, "-c", supconf, "status"]]),
+    ("runit", "one", [[sv, "status", svdir + "/s1"]]),
+    ("runit", "all", [[sv, "status"] + ["%s/s%d" % (svdir, i) for i in range(1, n + 1)]]),
+    ("s6", "one", [[svstat, scan + "/s1"]]),
+    ("s6", "all", [[svstat, "%s/s%d" % (scan, i)] for i in range(1, n + 1)]),
+]
+PY
+python3 - "$TENDCTL" "$TEND_SOCK" "$WORK/sup/supervisord.conf" "$WORK/s6/scan" \
+	"$WORK/runit/service" "$N" "$WORK/clients.py" <<'PY' ||
 import subprocess, sys, time
-tendctl, sock, supconf, scan, n = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])
+exec(open(sys.argv[7]).read())
+def up(who, out):
+    lines = out.splitlines()
+    if who == "tend":
+        return sum(l.split()[1:2] == ["running"] for l in lines[1:])
+    if who == "supervisord":
+        return sum(" RUNNING " in l for l in lines)
+    if who == "runit":
+        return sum(l.startswith("run: ") for l in lines)
+    return sum(l.startswith("up ") for l in lines)
 deadline = time.monotonic() + 20
 while True:
-    t = subprocess.run([tendctl, "-S", sock, "status"], capture_output=True, text=True)
-    s = subprocess.run(["supervisorctl", "-c", supconf, "status"], capture_output=True, text=True)
-    v = [subprocess.run(["s6-svstat", "%s/s%d" % (scan, i)], capture_output=True, text=True)
-         for i in range(1, n + 1)]
-    ok_t = t.returncode == 0 and sum(l.split()[1:2] == ["running"] for l in t.stdout.splitlines()[1:]) == n
-    ok_s = s.returncode == 0 and sum(" RUNNING " in l for l in s.stdout.splitlines()) == n
-    ok_v = all(x.returncode == 0 and x.stdout.startswith("up ") for x in v)
-    if ok_t and ok_s and ok_v:
+    bad = []
+    for who, what, calls in CLIENTS:
+        out = ""
+        for argv in calls:
+            r = subprocess.run(argv, capture_output=True, text=True)
+            if r.returncode != 0:
+                bad.append((who, what, r.returncode, r.stdout[-200:], r.stderr[-200:]))
+            out += r.stdout
+        if up(who, out) != (1 if what == "one" else n):
+            bad.append((who, what, "not all up", out[-300:]))
+    if not bad:
         break
     if time.monotonic() > deadline:
-        raise SystemExit("not all up after 20 s: tendctl %r %r / supervisorctl %r %r / s6-svstat %r"
-                         % (t.returncode, t.stdout[-300:], s.returncode, s.stdout[-300:],
-                            [x.stdout for x in v if not x.stdout.startswith("up ")][:3]))
+        raise SystemExit("not all up after 20 s: %r" % bad[:3])
     time.sleep(0.2)
 PY
 	bench_die "a client does not report $N running services"
 
 python3 - "$TENDCTL" "$TEND_SOCK" "$WORK/sup/supervisord.conf" "$WORK/s6/scan" \
-	"$N" "$CALLS" >"$WORK/times.tsv" <<'PY' || bench_die "a client call failed"
-import os, shutil, sys, time
-tendctl, sock, supconf, scan, n, calls = sys.argv[1:7]
-n, calls = int(n), int(calls)
-sup = shutil.which("supervisorctl")
-svstat = shutil.which("s6-svstat")
+	"$WORK/runit/service" "$N" "$WORK/clients.py" "$ROUNDS" "$SLOW_EVERY" \
+	>"$WORK/times.tsv" <<'PY' || bench_die "a client call failed"
+import os, sys, time
+exec(open(sys.argv[7]).read())
+rounds, slow_every = int(sys.argv[8]), int(sys.argv[9])
 fa = [(os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0)]
 env = dict(os.environ)
 
@@ -172,25 +218,22 @@ def run(argv):
     _, st = os.waitpid(pid, 0)
     t1 = time.perf_counter_ns()
     if os.waitstatus_to_exitcode(st) != 0:
-        raise SystemExit("%s: exit %d" % (" ".join(argv), os.waitstatus_to_exitcode(st)))
+        raise SystemExit("%s: exit %d" % (" ".join(argv[:4]), os.waitstatus_to_exitcode(st)))
     return t1 - t0
 
-clients = [
-    ("tendctl", [tendctl, "-S", sock, "status"]),
-    ("supervisorctl", [sup, "-c", supconf, "status"]),
-    ("svstat1", [svstat, scan + "/s1"]),
-]
-for i in range(calls):
-    for name, argv in clients:
-        print("%s\t%d" % (name, run(argv)))
-    t = 0
-    for j in range(1, n + 1):
-        t += run([svstat, "%s/s%d" % (scan, j)])
-    print("svstat%d\t%d" % (n, t))
+for r in range(rounds):
+    for who, what, calls in CLIENTS:
+        slow = who == "supervisord" or (who == "s6" and what == "all")
+        if slow and r % slow_every:
+            continue
+        t = sum(run(argv) for argv in calls)
+        print("ctl.%s_ms\t%s\t%.4f" % (what, who, t / 1e6))
 PY
 
-# The request alone, in-process: tend's protocol, supervisord's XML-RPC.
-python3 - "$TEND_SOCK" "$CALLS" "$N" >>"$WORK/times.tsv" <<'PY' || bench_die "raw tend requests failed"
+# The request alone, in-process: tend's protocol, supervisord's XML-RPC;
+# as many as supervisorctl's calls.
+RAW_N=$(((ROUNDS + SLOW_EVERY - 1) / SLOW_EVERY))
+python3 - "$TEND_SOCK" "$RAW_N" "$N" >>"$WORK/times.tsv" <<'PY' || bench_die "raw tend requests failed"
 import json, socket, sys, time
 sock, calls, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 for i in range(calls):
@@ -209,9 +252,9 @@ for i in range(calls):
     head, _, body = raw.partition(b"\n")
     if not head.startswith(b"tend/1 ok ") or len(json.loads(body)["services"]) != n:
         raise SystemExit("bad reply %r" % raw[:200])
-    print("tendraw\t%d" % (t1 - t0))
+    print("ctl.raw_ms\ttend\t%.4f" % ((t1 - t0) / 1e6))
 PY
-"$SUP_PY" - "$SUP_SOCK" "$CALLS" "$N" >>"$WORK/times.tsv" <<'PY' || bench_die "raw supervisord requests failed"
+"$SUP_PY" - "$SUP_SOCK" "$RAW_N" "$N" >>"$WORK/times.tsv" <<'PY' || bench_die "raw supervisord requests failed"
 import sys, time, xmlrpc.client
 from supervisor.xmlrpc import SupervisorTransport
 sock, calls, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
@@ -223,65 +266,16 @@ for i in range(calls):
     t1 = time.perf_counter_ns()
     if len(info) != n or any(p["statename"] != "RUNNING" for p in info):
         raise SystemExit("bad reply")
-    print("supraw\t%d" % (t1 - t0))
+    print("ctl.raw_ms\tsupervisord\t%.4f" % ((t1 - t0) / 1e6))
 PY
 
-for p in "$TEND_SPID" "$SUP_SPID" "$S6_SPID"; do
+for p in "$TEND_SPID" "$SUP_SPID" "$S6_SPID" "$RUNIT_SPID"; do
 	[ "$("$WORK/probe" count "$p" bsvc)" = "$N" ] || bench_die "services restarted or died during the measurement"
 done
 bench_cleanup
 
-versions=""
-for p in supervisor s6; do
-	v=$(dpkg-query -W -f='${Version}' "$p" 2>/dev/null) || v="not from a Debian package"
-	versions+=", $p $v"
-done
-echo "$("$TEND" -V 2>&1 | head -n 1) (meson buildtype $(bench_buildtype "$BUILD" 2>/dev/null || echo '?')) against${versions#,} (Debian packages); $N services each, $CALLS calls of each client."
-echo
-python3 - "$WORK/times.tsv" "$N" "$CALLS" <<'PY'
-import statistics, sys
-from collections import defaultdict
-path, n, calls = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-v = defaultdict(list)
-for line in open(path):
-    k, ns = line.split("\t")
-    v[k].append(int(ns) / 1e6)
-def p99(x):
-    x = sorted(x)
-    return x[min(len(x) - 1, int(round(0.99 * (len(x) - 1))))]
-def ms(x):
-    return f"{x:.2f} ms" if x < 10 else (f"{x:.1f} ms" if x < 100 else f"{x:,.0f} ms")
-def ratio(r, t):
-    x = r / t
-    return f"×{x:.2f}" if x < 10 else f"×{x:,.0f}"
-for k in ("tendctl", "supervisorctl", "svstat1", "svstat%d" % n, "tendraw", "supraw"):
-    if len(v[k]) != calls:
-        raise SystemExit(f"bench: FAILED: {len(v[k])} values for {k}, expected {calls}")
-tm, tp = statistics.median(v["tendctl"]), p99(v["tendctl"])
-rows = [
-    ("`tendctl status` (tend)", "tendctl"),
-    ("`supervisorctl status` (supervisord)", "supervisorctl"),
-    ("`s6-svstat` on one service (s6)", "svstat1"),
-    (f"`s6-svstat` on each of the {n} services, one after the other (s6)", "svstat%d" % n),
-]
-print("| client, a process per call | median | p99 | median / tendctl's | p99 / tendctl's |")
-print("|---|---|---|---|---|")
-for label, k in rows:
-    m, p = statistics.median(v[k]), p99(v[k])
-    print(f"| {label} | {ms(m)} | {ms(p)} | {ratio(m, tm)} | {ratio(p, tp)} |")
-print()
-rm, rp = statistics.median(v["tendraw"]), p99(v["tendraw"])
-print("| the request alone, from one Python process | median | p99 | median / tend's | p99 / tend's |")
-print("|---|---|---|---|---|")
-print(f"| tend: `tend/1 status` on its socket | {ms(rm)} | {ms(rp)} | ×1.00 | ×1.00 |")
-sm, sp = statistics.median(v["supraw"]), p99(v["supraw"])
-print(f"| supervisord: XML-RPC `supervisor.getAllProcessInfo` on its socket | {ms(sm)} | {ms(sp)} | {ratio(sm, rm)} | {ratio(sp, rp)} |")
-print()
-print(f"{calls} calls of each, interleaved; time from just before posix_spawn "
-      "until waitpid returned (the client's start included: supervisorctl is "
-      "a Python program), output to /dev/null. s6 has no status command for "
-      f"a whole scan directory: the {n}-service row is {n} `s6-svstat` runs "
-      "in turn, the equivalent of one `tendctl status`. The second table "
-      "leaves out the client process: a connection, the request and the "
-      "whole reply (all services), timed inside one Python process.")
-PY
+cat "$WORK/times.tsv"
+printf 'info\tctl.load\tbefore: %s; after: %s\n' "$LOAD0" "$(cut -d' ' -f1-3 /proc/loadavg)"
+printf 'info\tctl.n\t%s\n' "$N"
+printf 'info\tctl.rounds\t%s calls of each fast client, %s of supervisorctl and of the 100 s6-svstat, %s in-process requests\n' \
+	"$ROUNDS" "$RAW_N" "$RAW_N"

@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# Sourced by bench/supervisors.sh and scripts/bench.
+# Sourced by the scripts of bench/ and by scripts/bench.
 
 # bench_die MSG: the measurement cannot be made; exit non-zero, loudly.
 bench_die() {
@@ -43,13 +43,15 @@ for o in json.load(open(sys.argv[1] + "/meson-info/intro-buildoptions.json")):
 PY
 }
 
-# bench_build DIR [MESON_OPTION...]: builds tend there (meson's default
-# buildtype unless an option says otherwise) when needed.
+# bench_build DIR [-DOPTION=VALUE...]: builds tend there with those meson
+# options (set up the directory, or apply them to an existing one).
 bench_build() {
 	local dir=$1
 	shift
 	if [ ! -f "$dir/build.ninja" ]; then
 		meson setup "$dir" "$@" >/dev/null || bench_die "meson setup $dir"
+	elif [ $# -gt 0 ]; then
+		meson configure "$dir" "$@" >/dev/null || bench_die "meson configure $dir"
 	fi
 	ninja -C "$dir" tend >/dev/null || bench_die "ninja -C $dir tend"
 }

@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
 # Log throughput: one service writes 1 GB (--quick: 100 MB) of 100-byte
-# lines, 64 KiB per write, through tend, supervisord and s6-log, and
-# straight to the sink (the floor). Each run is timed from the service's
-# first write until its last byte reached the sink, and the supervisor's (or
-# logger's) own CPU time is taken from /proc/PID/stat. Prints a Markdown
-# section on stdout, progress on stderr. Each measurement is repeated (3
-# times, --quick: once), interleaved, and the median is reported. Fails
-# (exit 1) when a measurement cannot be made or a byte is lost. How each
-# setup is made and why: bench/README.md.
+# lines, 64 KiB per write, through tend, supervisord, s6-log and runit's
+# svlogd, and through the floor (bench/floor.c with -p: a `cat` in the
+# middle). Two sinks: a pipe read by a reader (a container's stdout, as the
+# engine's log driver reads it) and rotated files on a tmpfs. Each run is
+# timed from the service's first write until its last byte reached the sink,
+# and the supervisor's (or logger's) own CPU time is taken from
+# /proc/PID/stat. Prints raw samples on stdout, one per line, as
+# "METRIC<TAB>WHO<TAB>VALUE" (bench/report.py turns them into the table),
+# progress on stderr. Each measurement is repeated (3 times, --quick: once),
+# interleaved; fails (exit 1) when a measurement cannot be made or a byte is
+# lost. How each setup is made and why: bench/README.md.
 #
 # usage: bench/logs.sh [--quick] [TEND_BINARY]
 #   TEND_BINARY defaults to build-bench/tend (built by scripts/bench).
-#   BENCH_ONLY="floor tend" limits the rows (floor, tend, supervisord, s6).
+#   BENCH_ONLY="floor tend" limits the rows (floor, tend, supervisord, s6, runit).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -39,28 +42,30 @@ else
 fi
 # A run that does not end by then (5 MB/s) fails the benchmark.
 DEADLINE=$((BYTES / 5000000 + 30))
-read -ra WHO <<<"${BENCH_ONLY:-floor tend supervisord s6}"
+read -ra WHO <<<"${BENCH_ONLY:-floor tend supervisord s6 runit}"
 SETUPS=()
 for w in "${WHO[@]}"; do
 	case $w in
-	floor) SETUPS+=(floor-null floor-pipe) ;;
-	tend) SETUPS+=(tend-null tend-pipe) ;;
-	supervisord) SETUPS+=(supervisord-null supervisord-pipe) ;;
-	s6) SETUPS+=(s6-null s6-pipe s6-dir) ;;
+	floor) SETUPS+=(floor-direct floor-pipe) ;;
+	tend) SETUPS+=(tend-pipe tend-file) ;;
+	supervisord) SETUPS+=(supervisord-pipe supervisord-file) ;;
+	s6) SETUPS+=(s6-pipe s6-file) ;;
+	runit) SETUPS+=(runit-file) ;;
 	*) bench_die "BENCH_ONLY: unknown $w" ;;
 	esac
 done
 
-bench_need gcc python3 supervisord s6-log
+bench_need gcc python3 supervisord s6-log svlogd
 
 bench_setup tend-benchlogs
 gcc -O2 -static -s -o "$WORK/blines" "$HERE/lines.c" || bench_die "cannot compile bench/lines.c"
+gcc -O2 -static -s -o "$WORK/floor" "$HERE/floor.c" || bench_die "cannot compile bench/floor.c"
 RESULTS=$WORK/results.tsv
 : >"$RESULTS"
 
-# s6-log's logdir goes on a tmpfs, so that what is measured is s6-log and
-# not a disk (it fsyncs each file it rotates): /dev/shm when it is a tmpfs
-# with room for the 4 files of 16 MiB it keeps, else a tmpfs of our own.
+# The log files go on a tmpfs, so that what is measured is the logger and
+# not a disk (s6-log and svlogd fsync each file they rotate): /dev/shm when
+# it is a tmpfs with room for 4 files of 16 MiB, else a tmpfs of our own.
 LOGFS=""
 LOGFS_MOUNT=""
 logs_cleanup() {
@@ -78,7 +83,7 @@ if [ "$(stat -f -c %T /dev/shm 2>/dev/null)" = tmpfs ] &&
 else
 	mkdir "$WORK/logfs"
 	mount -t tmpfs -o size=256m,mode=0700 tend-benchlogs "$WORK/logfs" ||
-		bench_die "no tmpfs for s6-log's logdir: /dev/shm is not one (or too small) and mount failed"
+		bench_die "no tmpfs for the log files: /dev/shm is not one (or too small) and mount failed"
 	LOGFS_MOUNT=$WORK/logfs
 	LOGFS=$WORK/logfs
 fi
@@ -86,12 +91,13 @@ fi
 # ---- one run ------------------------------------------------------------------
 # The runner (Python, under a probe reaper, so that the EXIT trap can stop
 # whatever is left by pid) starts the setup, waits for it and prints
-# "SETUP\tKEY\tVALUE" lines: time (s), cpu_ms (the supervisor's utime+stime
-# between the service's start and the end), bytes (what the reader got).
+# "METRIC\tWHO\tVALUE" lines, for SETUP = WHO-KIND: log.KIND_s (the time),
+# log.KIND_mbs (MB/s) and log.KIND_cpu_ms_gb (the supervisor's utime+stime
+# between the service's start and the end, per GB).
 cat >"$WORK/run.py" <<'PY'
 import os, select, shutil, signal, sys, time
 
-setup, d, blines, nbytes, tend, logfs, deadline = sys.argv[1:8]
+setup, d, blines, nbytes, tend, logfs, deadline, floor = sys.argv[1:9]
 nbytes, deadline = int(nbytes), float(deadline)
 PREFIX = b"gen | "
 lines = nbytes // 100
@@ -198,17 +204,49 @@ class Reader:
             fail(f"the reader got {l[1]} bytes, expected {self.expect}")
         return int(l[1])
 
+FILLER = (b"the quick brown fox jumps over the lazy dog, "
+          b"then does it again for the log benchmark....")[:88]
+
+def check_files(logdir, current, rotated):
+    # The current file and exactly 3 rotated ones; the current one ends
+    # with the service's last line, whole.
+    files = sorted(os.listdir(logdir))
+    old = [x for x in files if rotated(x)]
+    if current not in files or len(old) != 3:
+        fail(f"the log directory holds {files}")
+    with open(f"{logdir}/{current}", "rb") as f:
+        f.seek(-100, os.SEEK_END)
+        tail = f.read()
+    last = b"%010d " % ((lines - 1) % 16384) + FILLER + b"\n"
+    if tail != last:
+        fail(f"the current log file ends with {tail!r}, not the last line {last!r}")
+    shutil.rmtree(logdir)
+
+def supervisord_conf(f, logfile):
+    f.write(f"""[supervisord]
+nodaemon=true
+silent=true
+logfile=/dev/stderr
+logfile_maxbytes=0
+pidfile={d}/supervisord.pid
+childlogdir={d}
+
+[program:gen]
+command={" ".join(gen)}
+startsecs=0
+autorestart=false
+redirect_stderr=true
+""")
+    if logfile:
+        f.write(f"stdout_logfile={logfile}\nstdout_logfile_maxbytes=16MB\n"
+                "stdout_logfile_backups=3\n")
+    else:
+        f.write("stdout_logfile=/dev/stdout\nstdout_logfile_maxbytes=0\n")
+
 def run():
-    if setup == "floor-null":
-        # It takes milliseconds: wait for its exit first, then read when
-        # it started.
-        g = spawn(gen)
-        t1, _, rc = exit_wait(g)
-        if rc != 0:
-            fail(f"blines exited with {rc}")
-        t0, _ = wait_start(0)
-        return t1 - t0, None, nbytes
-    if setup == "floor-pipe":
+    logdir = f"{logfs}/{os.path.basename(d)}"
+    if setup == "floor-direct":
+        # The service straight into the reader's pipe: the pipe alone.
         rd = Reader(nbytes)
         g = spawn(gen, stdout=rd.w)
         rd.close_input()
@@ -216,13 +254,28 @@ def run():
         t1 = rd.reach()
         reap(g, "blines")
         return t1 - t0, None, rd.eof()
-    if setup in ("tend-null", "tend-pipe"):
+    if setup == "floor-pipe":
+        rd = Reader(nbytes)
+        p = spawn([floor, "-1", "-p", "--"] + gen, stdout=rd.w)
+        rd.close_input()
+        t0, c0 = wait_start(p)
+        _, c1, rc = exit_wait(p)
+        if rc != 0:
+            fail(f"floor exited with {rc}")
+        t1 = rd.reach()
+        return t1 - t0, (c1 - c0) * tick_ms, rd.eof()
+    if setup in ("tend-pipe", "tend-file"):
         with open(d + "/tend.conf", "w") as f:
             f.write(f'control-socket = "{d}/tend.sock"\n'
                     f'service "gen" {{\n\tcommand = "{" ".join(gen)}"\n'
-                    f'\tmain = true\n}}\n')
+                    f'\tmain = true\n')
+            if setup == "tend-file":
+                os.mkdir(logdir)
+                f.write(f'\tlog = "file:{logdir}/gen.log"\n'
+                        '\tlog-max-size = 16777216\n\tlog-keep = 3\n')
+            f.write('}\n')
         argv = [tend, "-c", d + "/tend.conf"]
-        if setup == "tend-null":
+        if setup == "tend-file":
             p = spawn(argv)
             t0, c0 = wait_start(p)
             t1, c1, rc = exit_wait(p)
@@ -237,25 +290,14 @@ def run():
             got = rd.eof()
         if rc != 0:
             fail(f"tend exited with {rc}")
+        if setup == "tend-file":
+            check_files(logdir, "gen.log", lambda x: x in ("gen.log.1", "gen.log.2", "gen.log.3"))
         return t1 - t0, (c1 - c0) * tick_ms, got
-    if setup in ("supervisord-null", "supervisord-pipe"):
+    if setup in ("supervisord-pipe", "supervisord-file"):
+        if setup == "supervisord-file":
+            os.mkdir(logdir)
         with open(d + "/supervisord.conf", "w") as f:
-            f.write(f"""[supervisord]
-nodaemon=true
-silent=true
-logfile=/dev/stderr
-logfile_maxbytes=0
-pidfile={d}/supervisord.pid
-childlogdir={d}
-
-[program:gen]
-command={" ".join(gen)}
-startsecs=0
-autorestart=false
-redirect_stderr=true
-stdout_logfile=/dev/stdout
-stdout_logfile_maxbytes=0
-""")
+            supervisord_conf(f, f"{logdir}/gen.log" if setup == "supervisord-file" else None)
         # Its own log on stderr, read here: "exited: gen" is written once
         # supervisord has reaped the program and written out what it read
         # from the program's pipe (Subprocess.finish: drain, then log).
@@ -286,19 +328,27 @@ stdout_logfile_maxbytes=0
         ef.rest()
         reap(p, "supervisord")
         got = rd.eof() if rd else nbytes
+        if setup == "supervisord-file":
+            check_files(logdir, "gen.log", lambda x: x in ("gen.log.1", "gen.log.2", "gen.log.3"))
         return t1 - t0, (c1 - c0) * tick_ms, got
-    if setup in ("s6-null", "s6-pipe", "s6-dir"):
-        # As s6-supervise runs a logger: the service's stdout is a pipe
-        # to s6-log's stdin; -b, s6-log's blocking mode (multilog's).
+    if setup in ("s6-pipe", "s6-file", "runit-file"):
+        # As s6-supervise (runsv) runs a logger: the service's stdout is a
+        # pipe to the logger's stdin. s6-log -b: blocking mode (multilog's).
         r, w = os.pipe()
         rd = Reader(nbytes) if setup == "s6-pipe" else None
-        if setup == "s6-dir":
-            logdir = f"{logfs}/{os.path.basename(d)}"
-            script = ["n3", "s16777215", logdir]
+        if setup == "s6-file":
+            argv = ["s6-log", "-b", "--", "n3", "s16777215", logdir]
+        elif setup == "runit-file":
+            # svlogd(8): the size and count in the logdir's config file;
+            # -b: "for svlogd instances that process a lot of data in
+            # short time, the buffer size should be increased".
+            os.mkdir(logdir)
+            with open(logdir + "/config", "w") as f:
+                f.write("s16777215\nn3\n")
+            argv = ["svlogd", "-b", "65536", logdir]
         else:
-            script = ["1"]
-        p = spawn(["s6-log", "-b", "--"] + script, stdin=r,
-                  stdout=rd.w if rd else devnull)
+            argv = ["s6-log", "-b", "--", "1"]
+        p = spawn(argv, stdin=r, stdout=rd.w if rd else devnull)
         if rd:
             rd.close_input()
         g = spawn(gen, stdout=w)
@@ -307,31 +357,26 @@ stdout_logfile_maxbytes=0
         t0, c0 = wait_start(p)
         t1, c1, rc = exit_wait(p)
         if rc != 0:
-            fail(f"s6-log exited with {rc}")
+            fail(f"{argv[0]} exited with {rc}")
         reap(g, "blines")
         got = nbytes
         if rd:
             t1 = rd.reach()
             got = rd.eof()
-        if setup == "s6-dir":
-            files = os.listdir(logdir)
-            if "current" not in files or len([x for x in files if x.startswith("@")]) != 3:
-                fail(f"s6-log's logdir holds {sorted(files)}")
-            with open(logdir + "/current", "rb") as f:
-                f.seek(-100, os.SEEK_END)
-                tail = f.read()
-            if len(tail) != 100 or tail[-1:] != b"\n" or b"\n" in tail[:-1]:
-                fail("s6-log's current file does not end with a whole line")
-            shutil.rmtree(logdir)
+        if setup == "s6-file":
+            check_files(logdir, "current", lambda x: x.startswith("@"))
+        if setup == "runit-file":
+            check_files(logdir, "current", lambda x: x.startswith("@"))
         return t1 - t0, (c1 - c0) * tick_ms, got
     fail("unknown setup")
 
 try:
     t, cpu, got = run()
-    print(f"{setup}\ttime\t{t:.6f}")
-    print(f"{setup}\tbytes\t{got}")
+    who, _, kind = setup.partition("-")
+    print(f"log.{kind}_s\t{who}\t{t:.6f}")
+    print(f"log.{kind}_mbs\t{who}\t{nbytes / 1e6 / t:.3f}")
     if cpu is not None:
-        print(f"{setup}\tcpu_ms\t{cpu:.1f}")
+        print(f"log.{kind}_cpu_ms_gb\t{who}\t{cpu / (nbytes / 1e9):.1f}")
 finally:
     for pid in children:
         try:
@@ -345,7 +390,7 @@ measure() {
 	local setup=$1 dir reaper
 	dir=$(mktemp -d "$WORK/$setup.XXXX")
 	(cd "$dir" && exec "$WORK/probe" run "$dir/pid" python3 "$WORK/run.py" \
-		"$setup" "$dir" "$WORK/blines" "$BYTES" "$TEND" "$LOGFS" "$DEADLINE" \
+		"$setup" "$dir" "$WORK/blines" "$BYTES" "$TEND" "$LOGFS" "$DEADLINE" "$WORK/floor" \
 		>"$dir/out" 2>>"$dir/log" </dev/null) &
 	reaper=$!
 	REAPERS+=("$reaper")
@@ -364,7 +409,7 @@ measure() {
 		bench_die "$setup: the run failed"
 	fi
 	cat "$dir/out" >>"$RESULTS"
-	bench_note "$setup: $(awk -F'\t' '$2 == "time" {printf "%.3f s", $3} $2 == "cpu_ms" {printf ", CPU %.0f ms", $3}' "$dir/out")"
+	bench_note "$setup: $(awk -F'\t' '$1 ~ /_s$/ {printf "%.3f s", $3} $1 ~ /_cpu_ms_gb$/ {printf ", CPU %.0f ms per GB", $3}' "$dir/out")"
 	rm -rf "$dir"
 }
 
@@ -376,98 +421,7 @@ for rep in $(seq "$REPS"); do
 	done
 done
 
-# ---- the report --------------------------------------------------------------
-
-versions=""
-for p in supervisor s6; do
-	v=$(dpkg-query -W -f='${Version}' "$p" 2>/dev/null) || v="not from a Debian package"
-	versions+=", $p $v"
-done
-echo "$("$TEND" -V 2>&1 | head -n 1) ($TEND_BUILD) against${versions#,} (Debian packages); one service writing $((BYTES / 1000000)) MB of 100-byte lines, 64 KiB per write."
-echo "Load average (1, 5, 15 min) before: $LOAD0; after: $(cut -d' ' -f1-3 /proc/loadavg)."
-echo
-
-python3 - "$RESULTS" "$REPS" "$BYTES" "${SETUPS[@]}" <<'PY'
-import statistics, sys
-from collections import defaultdict
-
-path, reps, nbytes, setups = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4:]
-mb = nbytes / 1e6
-vals = defaultdict(list)
-for line in open(path):
-    s, key, v = line.rstrip("\n").split("\t")
-    vals[(s, key)].append(float(v))
-
-def med(s, key):
-    v = vals.get((s, key))
-    return statistics.median(v) if v else None
-
-labels = {
-    "floor-null": "floor: the service straight to `/dev/null`",
-    "floor-pipe": "floor: the service into a pipe, read by a reader (`cat`)",
-    "tend-null": "tend, its stdout on `/dev/null`",
-    "tend-pipe": "tend, its stdout a pipe read by a reader (as Docker's)",
-    "supervisord-null": "supervisord, `stdout_logfile=/dev/stdout` on `/dev/null`",
-    "supervisord-pipe": "supervisord, `/dev/stdout` a pipe read by a reader",
-    "s6-null": "s6-log `-b 1` (to stdout), on `/dev/null`",
-    "s6-pipe": "s6-log `-b 1`, stdout a pipe read by a reader",
-    "s6-dir": "s6-log `-b n3 s16777215 DIR`, logdir on tmpfs",
-}
-# Each row is compared with tend writing to the same kind of sink.
-base = {
-    "floor-null": "tend-null", "tend-null": "tend-null",
-    "supervisord-null": "tend-null", "s6-null": "tend-null",
-    "s6-dir": "tend-null",
-    "floor-pipe": "tend-pipe", "tend-pipe": "tend-pipe",
-    "supervisord-pipe": "tend-pipe", "s6-pipe": "tend-pipe",
-}
-
-def ratio(r, t):
-    if r is None or t is None or t == 0:
-        return ""
-    x = r / t
-    if x < 0.1:
-        return f" (×{x:.3f})"
-    return f" (×{x:.2f})" if x < 10 else f" (×{x:,.0f})"
-
-def secs(v):
-    return f"{v * 1000:,.0f} ms" if v < 10 else f"{v:,.1f} s"
-
-print("| setup | time | throughput | supervisor's CPU | CPU per MB |")
-print("|---|---|---|---|---|")
-for s in setups:
-    t = med(s, "time")
-    c = med(s, "cpu_ms")
-    b = base[s] if base[s] in setups and s != base[s] else None
-    tt = med(b, "time") if b else None
-    tc = med(b, "cpu_ms") if b else None
-    row = [labels[s], secs(t) + ratio(t, tt), f"{mb / t:,.0f} MB/s"]
-    if c is None:
-        row += ["—", "—"]
-    else:
-        row += [f"{c:,.0f} ms", f"{c / mb:.3f} ms" + ratio(c, tc)]
-    print("| " + " | ".join(row) + " |")
-print()
-print(f"Medians of {reps} run{'s' if reps > 1 else ''}; (×N) = this row / tend's "
-      "with the same kind of sink (`/dev/null` for the `/dev/null` rows and "
-      "s6-log's logdir, the pipe for the pipe rows). Time: from the "
-      "service's first write until its last byte reached the sink (the "
-      "reader's read for a pipe; for `/dev/null`, tend's and s6-log's exit, "
-      "supervisord's \"exited\" log line, written once it has passed on all "
-      "it read). MB = 10⁶ bytes of the service's output. CPU: utime+stime "
-      "of the supervisor or logger process alone (`/proc/PID/stat`, clock "
-      "ticks) over the same span; not the service's nor the reader's. Every "
-      "byte is counted at the reader: tend's output is the service's plus "
-      "`gen | ` on each line.")
-if reps > 1:
-    print()
-    print("Spread (min – max over the runs):")
-    print()
-    print("| setup | time | supervisor's CPU |")
-    print("|---|---|---|")
-    for s in setups:
-        t = vals[(s, "time")]
-        c = vals.get((s, "cpu_ms"))
-        cc = f"{min(c):,.0f} ms – {max(c):,.0f} ms" if c else "—"
-        print(f"| {labels[s]} | {secs(min(t))} – {secs(max(t))} | {cc} |")
-PY
+cat "$RESULTS"
+printf 'info\tlog.load\tbefore: %s; after: %s\n' "$LOAD0" "$(cut -d' ' -f1-3 /proc/loadavg)"
+printf 'info\tlog.mb\t%s\n' "$((BYTES / 1000000))"
+printf 'info\tlog.reps\t%s\n' "$REPS"

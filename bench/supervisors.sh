@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
-# tend side by side with runit, s6 and supervisord (all from Debian), in one
-# run: start time of 100 and 1,000 services, the supervision tree's memory,
-# the shutdown of 20 services that take 300 ms to stop, and idle wakeups and
-# CPU over 10 s (--quick: 5 s) with 100 services. Prints a Markdown section on stdout,
-# progress on stderr. Each measurement is repeated (3 times, --quick: once)
-# and the median is reported. Fails (exit 1) when a measurement cannot be
-# made. How each rival is set up and why: bench/README.md.
+# tend side by side with runit, s6 and supervisord (all from Debian) and the
+# floor (bench/floor.c), in one run: start time of 100 and 1,000 services,
+# the supervision tree's memory, restart latency (kill -9 a service: time
+# until its new process runs), the shutdown of 20 services that take 300 ms
+# to stop, and idle wakeups and CPU over 10 s (--quick: 5 s) with 100
+# services. Prints raw samples on stdout, one per line, as
+# "METRIC<TAB>SUPERVISOR<TAB>VALUE" (bench/report.py turns them into the
+# table), progress on stderr. Start times are measured 3 times (--quick:
+# once), interleaved; fails (exit 1) when a measurement cannot be made. How
+# each supervisor is set up and why: bench/README.md.
 #
 # usage: bench/supervisors.sh [--quick] [TEND_BINARY]
 #   TEND_BINARY defaults to build-bench/tend (built by scripts/bench).
-#   BENCH_ONLY="tend runit" limits the supervisors (for debugging).
+#   BENCH_ONLY="tend runit" limits the supervisors (floor tend runit s6 supervisord).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -25,26 +28,27 @@ fi
 TEND=${1:-$ROOT/build-bench/tend}
 [ -x "$TEND" ] || bench_die "no $TEND: build it first (scripts/bench does)"
 TEND=$(cd "$(dirname "$TEND")" && pwd)/$(basename "$TEND")
-TEND_BUILD=$(bench_buildtype "$(dirname "$TEND")" 2>/dev/null) || TEND_BUILD="?"
-TEND_BUILD="meson buildtype $TEND_BUILD"
 
 if [ $QUICK = 1 ]; then
 	REPS=1
 	IDLE_S=5
+	RESTARTS=5
 else
 	REPS=3
 	IDLE_S=10
+	RESTARTS=20
 fi
 SIZES=(100 1000)
 IDLE_N=100
 SHUT_N=20
 SHUT_MS=300
-read -ra SUPS <<<"${BENCH_ONLY:-tend runit s6 supervisord}"
+read -ra SUPS <<<"${BENCH_ONLY:-floor tend runit s6 supervisord}"
 
 bench_need gcc python3 runsvdir runsv s6-svscan s6-supervise s6-svscanctl supervisord
 [ "$(id -u)" = 0 ] || bench_die "run as root (1,000 services, rlimits)"
 
 bench_setup tend-bench
+gcc -O2 -static -s -o "$WORK/floor" "$HERE/floor.c" || bench_die "cannot compile bench/floor.c"
 RESULTS=$WORK/results.tsv
 : >"$RESULTS"
 
@@ -53,25 +57,43 @@ RESULTS=$WORK/results.tsv
 ulimit -n "$(ulimit -Hn)"
 
 # ---- configurations: conf_SUP DIR N ARGS ----------------------------------
+# ARGS follow the service's command; %i in them becomes the service's number.
 
+conf_floor() {
+	local dir=$1 n=$2 args=$3 i
+	for i in $(seq "$n"); do
+		echo "$BSVC${args//%i/$i}"
+	done >"$dir/floor.services"
+}
+
+# The control socket in the work directory: tend's default, /run/tend.sock,
+# may be another tend's.
 conf_tend() {
 	local dir=$1 n=$2 args=$3 i
 	{
+		echo "control-socket = \"$dir/tend.sock\""
 		for i in $(seq "$n"); do
-			echo "service s$i { command = \"$BSVC$args\" stop-timeout = 5 }"
+			echo "service s$i { command = \"$BSVC${args//%i/$i}\" stop-timeout = 5${TEND_EXTRA:-} }"
 		done
 	} >"$dir/tend.conf"
+}
+
+# run_scripts DIR N ARGS: DIR/s1 ... DIR/sN, each with a run script that
+# execs the command (few processes: 1,000 mkdir would take seconds).
+run_scripts() {
+	local dir=$1 n=$2 args=$3 i
+	mkdir "$dir"
+	(cd "$dir" && seq -f 's%.0f' "$n" | xargs mkdir)
+	for i in $(seq "$n"); do
+		printf '#!/bin/sh\nexec %s%s\n' "$BSVC" "${args//%i/$i}" >"$dir/s$i/run"
+	done
+	(cd "$dir" && seq -f 's%.0f/run' "$n" | xargs chmod 755)
 }
 
 # One service directory per service, a run script that execs the command.
 conf_runit() {
 	local dir=$1 n=$2 args=$3 i
-	mkdir "$dir/service"
-	for i in $(seq "$n"); do
-		mkdir "$dir/service/s$i"
-		printf '#!/bin/sh\nexec %s%s\n' "$BSVC" "$args" >"$dir/service/s$i/run"
-		chmod 755 "$dir/service/s$i/run"
-	done
+	run_scripts "$dir/service" "$n" "$args"
 	# runsvdir does not scan a directory changed within the current second
 	# (it waits for the next one); a real service directory is older.
 	touch -d '-1 min' "$dir/service"
@@ -79,12 +101,7 @@ conf_runit() {
 
 conf_s6() {
 	local dir=$1 n=$2 args=$3 i
-	mkdir "$dir/scan"
-	for i in $(seq "$n"); do
-		mkdir "$dir/scan/s$i"
-		printf '#!/bin/sh\nexec %s%s\n' "$BSVC" "$args" >"$dir/scan/s$i/run"
-		chmod 755 "$dir/scan/s$i/run"
-	done
+	run_scripts "$dir/scan" "$n" "$args"
 }
 
 conf_supervisord() {
@@ -103,7 +120,7 @@ EOF
 		for i in $(seq "$n"); do
 			cat <<EOF
 [program:s$i]
-command=$BSVC$args
+command=$BSVC${args//%i/$i}
 startsecs=0
 autorestart=true
 stopwaitsecs=5
@@ -119,6 +136,7 @@ EOF
 # ---- how each is started and stopped ---------------------------------------
 
 # cmd_SUP DIR N: sets CMD to the supervisor's command line.
+cmd_floor() { CMD=("$WORK/floor" -f "$1/floor.services"); }
 cmd_tend() { CMD=("$TEND" -c "$1/tend.conf"); }
 # runsvdir -P (each runsv in its own session), as runit's stage 2 runs it.
 cmd_runit() { CMD=(runsvdir -P "$1/service"); }
@@ -128,6 +146,7 @@ cmd_s6() { CMD=(s6-svscan -c "$2" "$1/scan"); }
 cmd_supervisord() { CMD=(supervisord -c "$1/supervisord.conf"); }
 
 # stop_SUP DIR PID: the documented request to stop everything.
+stop_floor() { kill -TERM "$2"; }
 stop_tend() { kill -TERM "$2"; }
 # runsvdir(8): HUP sends TERM to every runsv (each then stops its service
 # and exits) and runsvdir exits; TERM would leave everything running.
@@ -144,7 +163,7 @@ stop_supervisord() { kill -TERM "$2"; }
 launch() {
 	local sup=$1 n=$2 args=$3 i
 	DIR=$(mktemp -d "$WORK/$sup.XXXX")
-	"conf_$sup" "$DIR" "$n" "$args"
+	"conf_$sup" "$DIR" "$n" "${args//%d/$DIR}"
 	"cmd_$sup" "$DIR" "$n"
 	(cd "$DIR" && exec "$WORK/probe" run "$DIR/pid" "${CMD[@]}" \
 		>"$DIR/log" 2>&1 </dev/null) &
@@ -169,7 +188,7 @@ fail_run() {
 	bench_die "$1: $2"
 }
 
-record() { printf '%s\t%s\t%s\n' "$1" "$2" "$3" >>"$RESULTS"; }
+record() { printf '%s\t%s\t%s\n' "svc.$2" "$1" "$3" >>"$RESULTS"; }
 
 # waitrun SUP N DEADLINE: seconds from launch until N services run.
 waitrun() {
@@ -178,41 +197,115 @@ waitrun() {
 	python3 -c "print(f'{$t - $T0:.6f}')"
 }
 
-# Start time and memory for N services; with N = IDLE_N also idle cost.
+# Start time of N services; with MEM=1 also the tree's memory a second
+# after the last one started.
 run_start() {
 	local sup=$1 n=$2 s mem a b c deadline
 	deadline=$((n / 10 + 30))
 	launch "$sup" "$n" ""
 	s=$(waitrun "$sup" "$n" "$deadline")
-	record "$sup" "start_$n" "$s"
-	sleep 1
-	mem=$("$WORK/probe" mem "$SPID" bsvc) || fail_run "$sup" "memory"
-	read -r a b c <<<"$mem"
-	record "$sup" "nproc_$n" "$a"
-	record "$sup" "pss_$n" "$b"
-	record "$sup" "rss_$n" "$c"
+	record "$sup" "start_${n}_s" "$s"
+	mem=""
+	if [ "$MEM" = 1 ]; then
+		sleep 1
+		mem=$("$WORK/probe" mem "$SPID" bsvc) || fail_run "$sup" "memory"
+		read -r a b c <<<"$mem"
+		record "$sup" "nproc_$n" "$a"
+		record "$sup" "pss_${n}_kb" "$b"
+		record "$sup" "rss_${n}_kb" "$c"
+		mem=", tree $a processes, PSS $b kB"
+	fi
 	[ "$("$WORK/probe" count "$SPID" bsvc)" = "$n" ] || fail_run "$sup" "services restarted or died"
-	if [ "$n" = "$IDLE_N" ]; then
-		a=$("$WORK/probe" cpu "$SPID" bsvc) || fail_run "$sup" "cpu"
-		sleep "$IDLE_S"
-		b=$("$WORK/probe" cpu "$SPID" bsvc) || fail_run "$sup" "cpu"
-		python3 - "$sup" "$a" "$b" >>"$RESULTS" <<'PY'
-import os, sys
+	finish
+	bench_note "$sup: $n services started in $(printf '%.3f' "$s") s$mem"
+}
+
+# Idle cost of every supervisor at once, each with IDLE_N services (they
+# sleep: running them side by side changes nothing), from a second after
+# the last one started, over IDLE_S seconds.
+run_idle() {
+	local sup i spids=() dirs=() a=() b=()
+	for sup in "${SUPS[@]}"; do
+		launch "$sup" "$IDLE_N" ""
+		waitrun "$sup" "$IDLE_N" 40 >/dev/null
+		spids+=("$SPID")
+		dirs+=("$DIR")
+	done
+	sleep 1
+	for i in "${!SUPS[@]}"; do
+		a[i]=$("$WORK/probe" cpu "${spids[i]}" bsvc) || bench_die "${SUPS[i]}: cpu"
+	done
+	sleep "$IDLE_S"
+	for i in "${!SUPS[@]}"; do
+		b[i]=$("$WORK/probe" cpu "${spids[i]}" bsvc) || bench_die "${SUPS[i]}: cpu"
+		[ "$("$WORK/probe" count "${spids[i]}" bsvc)" = "$IDLE_N" ] ||
+			bench_die "${SUPS[i]}: services restarted or died while idle"
+	done
+	for i in "${!SUPS[@]}"; do
+		python3 - "${SUPS[i]}" "${a[i]}" "${b[i]}" >>"$RESULTS" <<'PY'
+import sys
 sup, a, b = sys.argv[1], sys.argv[2].split(), sys.argv[3].split()
 a = [int(x) for x in a]; b = [int(x) for x in b]
-tick_ms = 1000 / os.sysconf("SC_CLK_TCK")
+# RUN_NS SLICES CTXT TICKS HN HRUN_NS HSLICES HCTXT HTICKS (probe cpu)
 d = [y - x for x, y in zip(a, b)]
-for key, v in (("idle_cpu_ms", d[0] / 1e6), ("idle_wakeups", d[1]),
-               ("idle_ctxt", d[2]), ("idle_ticks_ms", d[3] * tick_ms),
-               ("idle_helpers", b[4]), ("idle_h_cpu_ms", d[5] / 1e6),
-               ("idle_h_wakeups", d[6]), ("idle_h_ctxt", d[7]),
-               ("idle_h_ticks_ms", d[8] * tick_ms)):
-    print(f"{sup}\t{key}\t{v}")
+for key, v in (("idle_wakeups", d[1] + d[6]), ("idle_cpu_ms", (d[0] + d[5]) / 1e6),
+               ("idle_main_wakeups", d[1]), ("idle_main_cpu_ms", d[0] / 1e6),
+               ("idle_helpers", b[4])):
+    print(f"svc.{key}\t{sup}\t{v}")
 PY
-		[ "$("$WORK/probe" count "$SPID" bsvc)" = "$n" ] || fail_run "$sup" "services restarted or died while idle"
-	fi
+	done
 	finish
-	bench_note "$sup: $n services started in $(printf '%.3f' "$s") s, tree $(echo "$mem" | awk '{print $1 " processes, PSS " $2 " kB"}')"
+	bench_note "idle $IDLE_S s: $(awk -F'\t' '$1 == "svc.idle_wakeups" {printf "%s %s wakeups; ", $2, $3}' "$RESULTS")"
+}
+
+# Restart latency: RESTARTS services (each writes its pid and start time
+# to a file of its own when it starts), all running for over a second
+# (runsv and s6-supervise wait before restarting a service that ran for
+# less), are SIGKILLed one after the other, 0.2 to 0.5 s apart (random, a
+# fixed seed), whether the last one is back yet or not: so the kills fall
+# at every point of a supervisor's periodic loop (supervisord restarts a
+# program one or two turns of its 1 s loop after its exit). For each, the
+# time from the kill until its new process started. METRIC: restart_ms, or
+# restart0_ms for tend with restart-delay = 0.
+run_restart() {
+	local sup=$1 metric=$2
+	launch "$sup" "$RESTARTS" " -r %d/r.%i"
+	waitrun "$sup" "$RESTARTS" 30 >/dev/null
+	sleep 1.2
+	python3 - "$sup" "$metric" "$DIR" "$RESTARTS" >>"$RESULTS" <<'PY' || fail_run "$sup" "restart"
+import os, random, signal, sys, time
+sup, metric, d, n = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+who = "tend" if sup == "tend0" else sup
+rng = random.Random(1)
+
+def runs(i):
+    with open(f"{d}/r.{i}") as f:
+        return [l.split() for l in f.read().splitlines()]
+
+pending = {}  # service -> (runs before the kill, time of the kill)
+nxt, at = 1, time.monotonic()
+end = at + n * 0.5 + 15
+while nxt <= n or pending:
+    now = time.monotonic()
+    if nxt <= n and now >= at:
+        before = runs(nxt)
+        t0 = time.clock_gettime_ns(time.CLOCK_MONOTONIC)
+        os.kill(int(before[-1][0]), signal.SIGKILL)
+        pending[nxt] = (len(before), t0)
+        nxt += 1
+        at = now + rng.uniform(0.2, 0.5)
+    for i, (k, t0) in list(pending.items()):
+        r = runs(i)
+        if len(r) > k:
+            print(f"svc.{metric}\t{who}\t{(int(r[k][1]) - t0) / 1e6:.3f}")
+            del pending[i]
+    if now > end:
+        sys.exit(f"{sup}: services {sorted(pending)} not restarted in time")
+    time.sleep(0.0005)
+PY
+	finish
+	bench_note "$sup: $RESTARTS restarts, median $(awk -F'\t' -v m="svc.$metric" -v w="${sup%0}" \
+		'$1 == m && $2 == w {print $3}' "$RESULTS" | sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}') ms"
 }
 
 # Shutdown of SHUT_N services that exit SHUT_MS after TERM: from the stop
@@ -224,7 +317,7 @@ run_shutdown() {
 	waitrun "$sup" "$SHUT_N" 30 >/dev/null
 	# runsv waits a second after a service that ran for less than a second
 	# exits, even on the way down: stop services that have been up a while.
-	sleep 2
+	sleep 1.2
 	t_stop=$EPOCHREALTIME
 	"stop_$sup" "$DIR" "$SPID"
 	for i in $(seq 1500); do
@@ -236,119 +329,37 @@ run_shutdown() {
 	wait "$REAPER" || true
 	read -r t_end <"$DIR/pid.end"
 	s=$(python3 -c "print(f'{$t_end - $t_stop:.6f}')")
-	record "$sup" "shutdown_$SHUT_N" "$s"
+	record "$sup" "shutdown_s" "$s"
 	finish
 	bench_note "$sup: $SHUT_N services stopped in $(printf '%.3f' "$s") s"
 }
 
+# tend with restart-delay = 0 (its default, 0.5 s, is a deliberate pause).
+conf_tend0() { TEND_EXTRA=" restart-delay = 0" conf_tend "$@"; }
+cmd_tend0() { cmd_tend "$@"; }
+
 LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 for rep in $(seq "$REPS"); do
+	MEM=0
+	[ "$rep" = 1 ] && MEM=1
 	for sup in "${SUPS[@]}"; do
-		bench_note "round $rep/$REPS: $sup"
+		bench_note "start, round $rep/$REPS: $sup"
 		for n in "${SIZES[@]}"; do
 			run_start "$sup" "$n"
 		done
-		run_shutdown "$sup"
 	done
 done
-
-# ---- the report --------------------------------------------------------------
-
-versions=""
-for p in runit s6 supervisor; do
-	v=$(dpkg-query -W -f='${Version}' "$p" 2>/dev/null) || v="not from a Debian package"
-	versions+=", $p $v"
+run_idle
+for sup in "${SUPS[@]}"; do
+	run_restart "$sup" restart_ms
+	[ "$sup" = tend ] && run_restart tend0 restart0_ms
 done
-echo "$("$TEND" -V 2>&1 | head -n 1) ($TEND_BUILD) against${versions#,} (Debian packages)."
-echo "Load average (1, 5, 15 min) before: $LOAD0; after: $(cut -d' ' -f1-3 /proc/loadavg)."
-echo
+for sup in "${SUPS[@]}"; do
+	run_shutdown "$sup"
+done
 
-python3 - "$RESULTS" "$REPS" "$IDLE_S" "${SUPS[@]}" <<'PY'
-import statistics, sys
-from collections import defaultdict
-
-path, reps, idle, sups = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4:]
-vals = defaultdict(list)
-for line in open(path):
-    sup, key, v = line.rstrip("\n").split("\t")
-    vals[(sup, key)].append(float(v))
-
-def med(sup, key):
-    v = vals.get((sup, key))
-    if not v:
-        raise SystemExit(f"bench: FAILED: no value for {sup} {key}")
-    return statistics.median(v)
-
-def num(v, unit):
-    if unit == "s":
-        return f"{v * 1000:,.0f} ms" if v < 10 else f"{v:,.1f} s"
-    if unit == "kB":
-        return f"{v / 1024:,.1f} MiB" if v >= 10240 else f"{v:,.0f} KiB"
-    if unit == "ms":
-        return f"{v:,.1f} ms" if v < 100 else f"{v:,.0f} ms"
-    return f"{v:,.0f}"
-
-def ratio(r, t):
-    if t == 0:
-        return "" if r == 0 else " (tend: 0)"
-    x = r / t
-    return f" (×{x:.2f})" if x < 10 else f" (×{x:,.0f})"
-
-rows = [
-    ("start 100 services, until all run", "start_100", "s"),
-    ("start 1,000 services, until all run", "start_1000", "s"),
-    ("tree PSS, 100 services", "pss_100", "kB"),
-    ("tree PSS, 1,000 services", "pss_1000", "kB"),
-    ("tree RSS sum, 1,000 services", "rss_1000", "kB"),
-    ("processes in the tree, 1,000 services", "nproc_1000", ""),
-    ("shutdown of 20 services that exit 300 ms after TERM", "shutdown_20", "s"),
-    (f"idle {idle} s, 100 services: main process wakeups", "idle_wakeups", ""),
-    (f"idle {idle} s: main process context switches", "idle_ctxt", ""),
-    (f"idle {idle} s: main process CPU (schedstat)", "idle_cpu_ms", "ms"),
-    (f"idle {idle} s: main process utime+stime", "idle_ticks_ms", "ms"),
-    (f"idle {idle} s: helpers' wakeups (runsv / s6-supervise)", "idle_h_wakeups", ""),
-    (f"idle {idle} s: helpers' CPU (schedstat)", "idle_h_cpu_ms", "ms"),
-]
-no_ratio = ("nproc_1000",)
-print("| metric | " + " | ".join(sups) + " |")
-print("|---" * (len(sups) + 1) + "|")
-for label, key, unit in rows:
-    cells = []
-    t = med("tend", key) if "tend" in sups else None
-    for s in sups:
-        v = med(s, key)
-        if key.startswith("idle_h_") and med(s, "idle_helpers") == 0:
-            cells.append("— (none)")
-            continue
-        c = num(v, unit)
-        if s != "tend" and t is not None and not key.startswith("idle_h_") \
-                and key not in no_ratio:
-            c += ratio(v, t)
-        cells.append(c)
-    print(f"| {label} | " + " | ".join(cells) + " |")
-print()
-print(f"Medians of {reps} run{'s' if reps > 1 else ''}; (×N) = rival / tend. "
-      "Memory: PSS (from /proc/PID/smaps_rollup) of the supervisor and its "
-      "own helper processes (runsvdir + one runsv per service; s6-svscan + "
-      "one s6-supervise per service), service processes excluded. Wakeups: "
-      "timeslices (third field of /proc/PID/task/*/schedstat, summed over "
-      "threads); CPU: run time from the same file (ns), and utime+stime from "
-      "/proc/PID/stat (clock ticks).")
-if reps > 1:
-    print()
-    print("Spread (min – max over the runs):")
-    print()
-    print("| metric | " + " | ".join(sups) + " |")
-    print("|---" * (len(sups) + 1) + "|")
-    for label, key, unit in rows:
-        if key in no_ratio:
-            continue
-        cells = []
-        for s in sups:
-            v = vals[(s, key)]
-            if key.startswith("idle_h_") and med(s, "idle_helpers") == 0:
-                cells.append("—")
-            else:
-                cells.append(f"{num(min(v), unit)} – {num(max(v), unit)}")
-        print(f"| {label} | " + " | ".join(cells) + " |")
-PY
+cat "$RESULTS"
+printf 'info\tsvc.load\tbefore: %s; after: %s\n' "$LOAD0" "$(cut -d' ' -f1-3 /proc/loadavg)"
+printf 'info\tsvc.idle_s\t%s\n' "$IDLE_S"
+printf 'info\tsvc.restart_n\t%s\n' "$RESTARTS"
+printf 'info\tsvc.reps\t%s\n' "$REPS"

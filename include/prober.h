@@ -16,6 +16,8 @@ struct svc;
 
 enum health_state { HEALTH_NONE, HEALTH_STARTING, HEALTH_HEALTHY, HEALTH_UNHEALTHY };
 
+#define ATTEMPT_BUF 1024
+
 /* One tcp, http or exec attempt. */
 struct attempt {
 	int purpose;  /* 0: idle; else PROBE_FOR_READY or PROBE_FOR_HEALTH */
@@ -25,7 +27,8 @@ struct attempt {
 	pid_t pid;    /* exec: the probe process until it is reaped; 0 */
 	int reported; /* exec: its outcome was given (timeout, cancel) */
 	size_t sent, len;
-	char buf[1024]; /* http: the request, then the answer */
+	char *buf;    /* http: the request, then the answer (ATTEMPT_BUF
+			 bytes, only while an http attempt runs) */
 	size_t reqlen;
 };
 

@@ -109,6 +109,8 @@ static void attempt_end(struct svc *s, int ok, const char *why)
 	if (a->fd >= 0)
 		close(a->fd);
 	a->fd = -1;
+	free(a->buf); /* a quiet service holds no buffer */
+	a->buf = NULL;
 	if (a->pid > 0)
 		a->reported = 1; /* still to be reaped */
 	a->purpose = 0;
@@ -142,7 +144,11 @@ static void connected(struct svc *s)
 		attempt_end(s, 1, NULL);
 		return;
 	}
-	n = probe_http_request(p, a->buf, sizeof(a->buf));
+	if (a->buf == NULL && (a->buf = malloc(ATTEMPT_BUF)) == NULL) {
+		attempt_end(s, 0, "out of memory");
+		return;
+	}
+	n = probe_http_request(p, a->buf, ATTEMPT_BUF);
 	if (n < 0) {
 		attempt_end(s, 0, "request too long");
 		return;
@@ -176,7 +182,7 @@ static void http_io(struct svc *s)
 		}
 		return;
 	}
-	n = recv(a->fd, a->buf + a->len, sizeof(a->buf) - a->len, MSG_DONTWAIT);
+	n = recv(a->fd, a->buf + a->len, ATTEMPT_BUF - a->len, MSG_DONTWAIT);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (n <= 0) {
@@ -186,7 +192,7 @@ static void http_io(struct svc *s)
 	}
 	a->len += (size_t)n;
 	st = probe_http_status(a->buf, a->len);
-	if (st == 0 && a->len < sizeof(a->buf))
+	if (st == 0 && a->len < ATTEMPT_BUF)
 		return;
 	if (st <= 0) {
 		attempt_end(s, 0, "not an HTTP answer");
