@@ -12,6 +12,8 @@
 #include "ctlproto.h"
 
 #define CTLSRV_CLIENTS_MAX 256
+/* Of those, kept for peers that may run every command. */
+#define CTLSRV_CLIENTS_KEPT 16
 #define CTLSRV_REQUEST_TIMEOUT 5.0
 /* A streaming client further behind than this is dropped. */
 #define CTLSRV_STREAM_BACKLOG (1u << 20)

@@ -42,6 +42,9 @@ struct sup {
 	struct rlimit nofile; /* RLIMIT_NOFILE as tend got it, for children */
 	int nofile_saved;     /* tend raised its own: children get nofile */
 	ev_timer drain_timer, deadline_timer, phase_timer;
+	ev_timer kick_timer; /* more services to start on the next turn */
+	unsigned kick_iter;  /* the loop turn kick_spawned counts in */
+	int kick_spawned;
 };
 
 /* Runs config mode with cfg (owned); returns tend's exit code. */

@@ -175,10 +175,12 @@ static int get_whole(const struct source *src, cfg_t *cfg, int sec,
 			break;
 		n = n * 10 + d;
 	}
-	if (v[0] == '\0' || *p != '\0' || n < min)
-		return BAD(src, sec, key,
-			   "%s: invalid value '%s' (%sa whole number from %lld to %lld)",
-			   key, v, what, min, max);
+	if (v[0] == '\0' || *p != '\0' || n < min) {
+		BAD(src, sec, key,
+		    "%s: invalid value '%s' (%sa whole number from %lld to %lld)",
+		    key, v, what, min, max);
+		return -1;
+	}
 	*out = n;
 	return 0;
 }
@@ -277,11 +279,22 @@ static int parse_env(const struct source *src, cfg_t *cfg, int sec,
 	s->env_file = path_in(src, envfile);
 	if (s->env == NULL || s->env_file == NULL)
 		return BAD(src, sec, "env", "out of memory");
-	for (i = 0; s->env[i] != NULL; i++)
-		if (confutil_env_entry(s->env[i]) < 0)
+	/* A value may be a secret: errors show the name at most. */
+	for (i = 0; s->env[i] != NULL; i++) {
+		const char *eq = strchr(s->env[i], '=');
+
+		if (confutil_env_entry(s->env[i]) == 0)
+			continue;
+		if (eq != NULL)
 			bad |= BAD(src, sec, "env",
-				   "env: '%s' is not KEY=VALUE (KEY: letters, digits, _)",
+				   "env: '%.*s' is not a variable name (letters, digits, _; its value is not shown)",
+				   (int)(eq - s->env[i] > 64 ? 64 : eq - s->env[i]),
 				   s->env[i]);
+		else
+			bad |= BAD(src, sec, "env",
+				   "env: entry %zu has no '=' (KEY=VALUE expected; not shown)",
+				   i + 1);
+	}
 	if (s->env_file[0] != '\0' &&
 	    envfile_read(s->env_file, &s->env_file_vars, err, sizeof(err)) < 0)
 		bad |= BAD(src, sec, "env-file", "env-file: %s", err);
@@ -664,6 +677,27 @@ static int scan_duplicates(const struct source *src)
 }
 
 /*
+ * libconfuse takes a quoted name ("" = 1) for a key or a section, and an
+ * empty one makes it fail without a word (found by fuzzing): say so.
+ */
+static int scan_empty_names(const struct source *src)
+{
+	const struct confscan *sc = &src->scan;
+	size_t i;
+	int bad = 0;
+
+	for (i = 0; i < sc->nkeys; i++)
+		if (sc->keys[i].name[0] == '\0')
+			bad |= conf_error(src->errs, src->file, sc->keys[i].line,
+					  "a key's name cannot be empty");
+	for (i = 0; i < sc->nsections; i++)
+		if (sc->sections[i].kind[0] == '\0')
+			bad |= conf_error(src->errs, src->file, sc->sections[i].line,
+					  "a section's name cannot be empty");
+	return bad ? -1 : 0;
+}
+
+/*
  * Parse one file's text into c. top: the main file (globals allowed);
  * otherwise an include-dir file (services only).
  */
@@ -673,13 +707,14 @@ static int parse_source(struct source *src, const char *text, size_t len,
 	cfg_t *cfg;
 	char err[256], *buf;
 	int line, rc, bad = 0;
-	size_t i;
+	size_t i, nerrs;
 
 	if (confscan_run(text, len, &src->scan, &line, err, sizeof(err)) < 0)
 		return conf_error(src->errs, src->file, line, "%s", err);
 	if (memchr(text, '\0', len) != NULL) /* the scan reports it; in case */
 		return conf_error(src->errs, src->file, 0, "the file holds a NUL byte");
 	bad |= scan_duplicates(src);
+	bad |= scan_empty_names(src);
 	for (i = 0; !top && i < src->scan.nkeys; i++)
 		if (src->scan.keys[i].section < 0)
 			bad |= conf_error(src->errs, src->file,
@@ -699,12 +734,20 @@ static int parse_source(struct source *src, const char *text, size_t len,
 	}
 	cfg_set_error_function(cfg, on_confuse_error);
 	parsing = src;
+	nerrs = src->errs->n;
 	rc = cfg_parse_buf(cfg, buf);
 	parsing = NULL;
 	free(buf);
 	if (rc != CFG_SUCCESS) {
+		/*
+		 * on_confuse_error reported it, except where libconfuse fails
+		 * without a word (as on an empty name the scan did not see as
+		 * a key: `"" }`). A load must never fail silently.
+		 */
+		if (src->errs->n == nerrs)
+			conf_error(src->errs, src->file, cfg->line, "syntax error");
 		cfg_free(cfg);
-		return -1; /* on_confuse_error reported it */
+		return -1;
 	}
 	if (top)
 		bad |= parse_globals(src, cfg, c);
@@ -813,7 +856,8 @@ static int load_include_dir(struct config *c, struct hosts *hosts,
 	struct dirent **list;
 	int i, n, bad = 0;
 
-	if (c->include_dir[0] == '\0')
+	/* NULL when the main file was not read that far. */
+	if (c->include_dir == NULL || c->include_dir[0] == '\0')
 		return 0;
 	n = scandir(c->include_dir, &list, is_conf_name, alphasort);
 	if (n < 0)

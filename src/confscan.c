@@ -29,11 +29,42 @@ struct lexer {
 	size_t errlen;
 };
 
+/*
+ * As libconfuse's lexer has it (found by fuzzing): '+' and '*' end an
+ * unquoted string too, and one that is not part of "+=" or a comment is
+ * dropped without a word.
+ */
 static int is_word_char(char c)
 {
 	return c != ' ' && c != '\t' && c != '\r' && c != '\n' && c != '"' &&
 	       c != '\'' && c != '{' && c != '}' && c != '(' && c != ')' &&
-	       c != '=' && c != ',' && c != '#' && c != '\0';
+	       c != '=' && c != ',' && c != '#' && c != '+' && c != '*' &&
+	       c != '\0';
+}
+
+/*
+ * Bytes of the "${...}" at p (an environment variable libconfuse expands,
+ * in a quoted string or as a token of its own), or 0. Up to the first '}',
+ * whatever comes before it: quotes, braces, newlines.
+ */
+static size_t env_ref_len(const struct lexer *lx, const char *p)
+{
+	const char *close;
+
+	if (lx->end - p < 3 || p[0] != '$' || p[1] != '{')
+		return 0;
+	close = memchr(p + 2, '}', (size_t)(lx->end - p - 2));
+	return close != NULL ? (size_t)(close - p) + 1 : 0;
+}
+
+/* Skips n bytes, counting their newlines. */
+static void advance(struct lexer *lx, size_t n)
+{
+	const char *end = lx->p + n;
+
+	for (; lx->p < end; lx->p++)
+		if (*lx->p == '\n')
+			lx->line++;
 }
 
 static enum tok lex_error(struct lexer *lx, int line, const char *msg)
@@ -82,6 +113,9 @@ static int skip_space(struct lexer *lx)
 				return -1;
 			}
 			lx->p += 2;
+		} else if (c == '*' ||
+			   (c == '+' && !(lx->p + 1 < lx->end && lx->p[1] == '='))) {
+			lx->p++; /* libconfuse drops it */
 		} else {
 			break;
 		}
@@ -96,6 +130,12 @@ static enum tok lex_string(struct lexer *lx)
 
 	lx->start = lx->p;
 	while (lx->p < lx->end && *lx->p != q) {
+		size_t env = q == '"' ? env_ref_len(lx, lx->p) : 0;
+
+		if (env > 0 && memchr(lx->p, '\0', env) == NULL) {
+			advance(lx, env); /* a '"' in it does not end the string */
+			continue;
+		}
 		if (*lx->p == '\\' && lx->p + 1 < lx->end)
 			lx->p++;
 		if (*lx->p == '\n')
@@ -152,12 +192,17 @@ static enum tok lex_next(struct lexer *lx)
 	default:
 		break;
 	}
-	if (c == '+' && lx->p + 1 < lx->end && lx->p[1] == '=') {
+	if (c == '+') { /* skip_space left only "+=" */
 		lx->p += 2;
 		return lx->tok = T_EQ;
 	}
-	while (lx->p < lx->end && is_word_char(*lx->p) &&
-	       !(*lx->p == '+' && lx->p + 1 < lx->end && lx->p[1] == '='))
+	lx->len = env_ref_len(lx, lx->p);
+	if (lx->len > 0 && memchr(lx->p, '\0', lx->len) == NULL) {
+		/* a token of its own: "${A}x" is two */
+		advance(lx, lx->len);
+		return lx->tok = T_WORD;
+	}
+	while (lx->p < lx->end && is_word_char(*lx->p))
 		lx->p++;
 	lx->len = (size_t)(lx->p - lx->start);
 	return lx->tok = T_WORD;

@@ -16,6 +16,8 @@
 
 /* SO_PEERGROUPS returns at most this many groups; more are not looked at. */
 #define PEER_GROUPS_MAX 256
+/* Accepts that work this long after the last failure end its episode. */
+#define ACCEPT_QUIET 5.0
 
 struct ctlclient {
 	struct ctlsrv *srv;
@@ -46,6 +48,8 @@ struct ctlsrv {
 	struct ctlclient *clients;
 	size_t nclients;
 	size_t nstreaming, nfollowing;
+	int accept_failing; /* accept failed (EMFILE...), reported */
+	double accept_failed_at; /* the last failure */
 };
 
 static void client_close(struct ctlclient *c)
@@ -273,7 +277,7 @@ static void client_access(struct ctlclient *c)
 	const struct ctlsrv_access *a = &c->srv->access;
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
-	gid_t groups[PEER_GROUPS_MAX];
+	gid_t small[PEER_GROUPS_MAX], *groups = small;
 	int ngroups = 0;
 
 	if (getsockopt(c->fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
@@ -284,14 +288,32 @@ static void client_access(struct ctlclient *c)
 	}
 	if (!a->has_control && !a->has_monitor)
 		return;
-	len = sizeof(groups);
-	if (getsockopt(c->fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) == 0)
+	len = sizeof(small);
+	if (getsockopt(c->fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) < 0 &&
+	    errno == ERANGE && (groups = malloc(len)) != NULL &&
+	    getsockopt(c->fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) < 0)
+		len = 0; /* more groups than said a moment ago: none counted */
+	if (groups != NULL)
 		ngroups = (int)(len / sizeof(gid_t));
 	if (a->has_control && in_group(a->control_gid, cred.gid, groups, ngroups))
 		c->can_all = c->can_read = 1;
 	else if (a->has_monitor &&
 		 in_group(a->monitor_gid, cred.gid, groups, ngroups))
 		c->can_read = 1;
+	if (groups != small)
+		free(groups);
+}
+
+/* A reply that needs no client slot: sent at once, then the fd closed. */
+static void refuse(int fd, enum ctl_status st, const char *msg)
+{
+	char buf[256];
+	int n = ctl_encode_header(st, strlen(msg) + 13, buf, sizeof(buf));
+
+	n += snprintf(buf + n, sizeof(buf) - (size_t)n, "{\"error\": \"%s\"}", msg);
+	/* Best effort and never waiting: the socket is new and empty. */
+	(void)!send(fd, buf, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
+	close(fd);
 }
 
 static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
@@ -302,6 +324,8 @@ static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
 
 	(void)revents;
 	for (;;) {
+		/* accept4(2) takes a NULL addrlen; cppcheck 2.10's gnu.cfg says not. */
+		/* cppcheck-suppress nullPointer */
 		fd = accept4(srv->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
 			if (errno == EINTR || errno == ECONNABORTED)
@@ -312,24 +336,23 @@ static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
 			 * EMFILE, ENFILE, ENOMEM: the connection stays queued and
 			 * the socket readable; pause rather than spin on it.
 			 */
-			log_warn("control socket: accept (retrying in 0.1 s)");
+			/*
+			 * Once an episode: it lasts while fds are short, even if
+			 * an accept gets through now and then (one freed fd).
+			 */
+			if (!srv->accept_failing)
+				log_warn("control socket: accept (retrying every 0.1 s)");
+			srv->accept_failing = 1;
+			srv->accept_failed_at = ev_now(loop);
 			ev_io_stop(loop, &srv->aio);
 			ev_timer_set(&srv->pause, 0.1, 0.);
 			ev_timer_start(loop, &srv->pause);
 			return;
 		}
-		if (srv->nclients >= CTLSRV_CLIENTS_MAX) {
-			static const char body[] = "{\"error\": \"too many clients\"}";
-			char busy[128];
-			int n = ctl_encode_header(CTL_BUSY, sizeof(body) - 1, busy,
-						  sizeof(busy));
-
-			memcpy(busy + n, body, sizeof(body) - 1);
-			/* Best effort and never waiting: the socket is new and empty. */
-			(void)!send(fd, busy, (size_t)n + sizeof(body) - 1,
-				    MSG_NOSIGNAL | MSG_DONTWAIT);
-			close(fd);
-			continue;
+		if (srv->accept_failing &&
+		    ev_now(loop) - srv->accept_failed_at >= ACCEPT_QUIET) {
+			srv->accept_failing = 0;
+			log_warnx("control socket: accepting again");
 		}
 		c = calloc(1, sizeof(*c));
 		if (c == NULL || (c->in = malloc(CTL_REQUEST_MAX)) == NULL) {
@@ -340,6 +363,23 @@ static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
 		}
 		c->srv = srv;
 		c->fd = fd;
+		/*
+		 * Who may do nothing takes no slot; the last slots are kept
+		 * for those who may do everything: idle connections of other
+		 * users never lock root out.
+		 */
+		client_access(c);
+		if (!c->can_read || srv->nclients >= CTLSRV_CLIENTS_MAX ||
+		    (!c->can_all &&
+		     srv->nclients >= CTLSRV_CLIENTS_MAX - CTLSRV_CLIENTS_KEPT)) {
+			int denied = !c->can_read;
+
+			free(c->in);
+			free(c);
+			refuse(fd, denied ? CTL_DENIED : CTL_BUSY,
+			       denied ? "permission denied" : "too many clients");
+			continue;
+		}
 		jb_init(&c->out);
 		ev_io_init(&c->rio, on_readable, fd, EV_READ);
 		ev_io_init(&c->wio, on_writable, fd, EV_WRITE);
@@ -347,7 +387,6 @@ static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
 		c->next = srv->clients;
 		srv->clients = c;
 		srv->nclients++;
-		client_access(c);
 		ev_io_start(loop, &c->rio);
 		ev_timer_start(loop, &c->timer);
 	}
@@ -418,6 +457,40 @@ const char *ctlsrv_path(const struct ctlsrv *srv)
 	return srv->path;
 }
 
+/*
+ * 1 (err set) when path is no place for tend's socket: something that is
+ * not a socket is there (a symlink, a file: never followed, never
+ * removed), or its directory may be written by others without the sticky
+ * bit (anyone could replace the socket).
+ */
+static int unsafe_place(const char *path, char *err, size_t errlen)
+{
+	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	const char *slash = strrchr(path, '/');
+	struct stat st;
+
+	if (lstat(path, &st) == 0 && !S_ISSOCK(st.st_mode)) {
+		snprintf(err, errlen, "%s: %s, not a socket: refused", path,
+			 S_ISLNK(st.st_mode) ? "a symlink" :
+			 S_ISDIR(st.st_mode) ? "a directory" : "a file");
+		return 1;
+	}
+	if (slash == NULL)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == path)
+		snprintf(dir, sizeof(dir), "/");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	if (stat(dir, &st) == 0 && (st.st_mode & S_IWOTH) &&
+	    !(st.st_mode & S_ISVTX)) {
+		snprintf(err, errlen,
+			 "%s: its directory is writable by anyone and not sticky: refused",
+			 path);
+		return 1;
+	}
+	return 0;
+}
+
 /* 1: another tend answers at path; 0: nobody (a stale file is removed). */
 static int probe(const struct sockaddr_un *sa, char *err, size_t errlen)
 {
@@ -457,15 +530,19 @@ struct ctlsrv *ctlsrv_open(struct ev_loop *loop, const char *path,
 		return NULL;
 	}
 	memcpy(sa.sun_path, path, strlen(path) + 1);
-	if (probe(&sa, err, errlen))
+	if (unsafe_place(path, err, errlen) || probe(&sa, err, errlen))
 		return NULL;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		snprintf(err, errlen, "socket: %s", strerror(errno));
 		return NULL;
 	}
-	/* Never a moment with looser permissions than asked for. */
-	old = umask(0177);
+	/*
+	 * The mode comes from the umask at bind: never a moment with other
+	 * permissions, and no chmod by path (which a symlink put in its
+	 * place would redirect).
+	 */
+	old = umask(group ? 0111 : 0177);
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		snprintf(err, errlen, "%s: %s", sa.sun_path, strerror(errno));
 		umask(old);
@@ -473,7 +550,7 @@ struct ctlsrv *ctlsrv_open(struct ev_loop *loop, const char *path,
 		return NULL;
 	}
 	umask(old);
-	if ((group && chmod(path, 0666) < 0) || listen(fd, 128) < 0) {
+	if (listen(fd, 128) < 0) {
 		snprintf(err, errlen, "%s: %s", sa.sun_path, strerror(errno));
 		unlink(path);
 		close(fd);
@@ -500,10 +577,14 @@ struct ctlsrv *ctlsrv_open(struct ev_loop *loop, const char *path,
 
 void ctlsrv_close(struct ctlsrv *srv)
 {
+	struct ctlclient *c, *next;
+
 	if (srv == NULL)
 		return;
-	while (srv->clients != NULL)
-		client_close(srv->clients);
+	for (c = srv->clients; c != NULL; c = next) {
+		next = c->next;
+		client_close(c);
+	}
 	ev_io_stop(srv->loop, &srv->aio);
 	ev_timer_stop(srv->loop, &srv->pause);
 	close(srv->fd);

@@ -569,9 +569,9 @@ static void on_line(void *ctx, const char *msg, size_t len, int flags)
 		lg->dropped++;
 }
 
-static void src_close(struct logsrc *s)
+/* Closes and frees s, one of lg's pipes. */
+static void src_close(struct svclog *lg, struct logsrc *s)
 {
-	struct svclog *lg = s->lg;
 	struct logsrc **pp;
 	struct read_ctx rc = { s, wall_ms() };
 	int i;
@@ -605,11 +605,13 @@ static void src_output(struct svclog *lg, enum log_stream stream)
 		sink_write(mux.out[stream]);
 }
 
-/* One read; returns 1 when the pipe was closed (s is freed), else 0. */
-static int src_read(struct logsrc *s)
+/*
+ * One read of s, one of lg's pipes; returns 1 when the pipe was closed (s
+ * is freed), else 0.
+ */
+static int src_read(struct svclog *lg, struct logsrc *s)
 {
 	struct read_ctx rc;
-	struct svclog *lg = s->lg;
 	enum log_stream stream = s->stream;
 	ssize_t n;
 
@@ -619,7 +621,7 @@ static int src_read(struct logsrc *s)
 	if (n < 0 && errno == EAGAIN)
 		return 0;
 	if (n <= 0) {
-		src_close(s);
+		src_close(lg, s);
 		src_output(lg, stream);
 		return 1;
 	}
@@ -645,17 +647,17 @@ static void on_readable(struct ev_loop *loop, ev_io *w, int revents)
 		k->waiters = s;
 		return;
 	}
-	(void)src_read(s);
+	(void)src_read(s->lg, s);
 }
 
 /* Reads what is in s now (up to DRAIN_MAX); 1 when it was closed. */
-static int src_drain(struct logsrc *s)
+static int src_drain(struct svclog *lg, struct logsrc *s)
 {
 	size_t taken = 0;
 	int r;
 
 	while (taken < DRAIN_MAX) {
-		r = src_read(s);
+		r = src_read(lg, s);
 		if (r != 0)
 			return r == 1;
 		taken += sizeof(mux.rbuf);
@@ -799,15 +801,19 @@ void svclog_opened(struct svclog *lg, int started)
 	}
 }
 
+/* Drains the pipes from s on, the oldest (the list's end) first. */
+static void drain_oldest_first(struct svclog *lg, struct logsrc *s)
+{
+	if (s == NULL)
+		return;
+	drain_oldest_first(lg, s->next); /* a few pipes: this run's, leftovers' */
+	(void)src_drain(lg, s);
+}
+
 void svclog_run_ended(struct svclog *lg)
 {
-	struct logsrc *s, *next;
-
-	/* Oldest first: srcs holds the newest pipes first. */
-	for (s = lg->srcs; s != NULL; s = next) {
-		next = s->next;
-		(void)src_drain(s);
-	}
+	/* srcs holds the newest pipes first: an earlier run's lines go first. */
+	drain_oldest_first(lg, lg->srcs);
 }
 
 void svclog_free(struct svclog *lg)
@@ -816,7 +822,7 @@ void svclog_free(struct svclog *lg)
 	while (lg->srcs != NULL) {
 		enum log_stream stream = lg->srcs->stream;
 
-		src_close(lg->srcs);
+		src_close(lg, lg->srcs);
 		src_output(lg, stream);
 	}
 	close_pending(lg);

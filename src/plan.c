@@ -32,7 +32,7 @@ size_t plan_find_cycle(const struct plan_node *nodes, size_t n, size_t *cycle)
 					size_t k = depth;
 
 					/* the cycle is stack[k..depth) from w */
-					while (stack[k - 1] != w)
+					while (k > 1 && stack[k - 1] != w)
 						k--;
 					for (k = k - 1; k < depth; k++)
 						cycle[found++] = stack[k];

@@ -22,6 +22,9 @@
 #include "svc.h"
 #include "util.h"
 
+/* Processes started in one turn of the loop at most. */
+#define KICK_BATCH 32
+
 /* After the final SIGKILL, how long a process in uninterruptible sleep may hold us. */
 #define STUCK_TIMEOUT 1.0
 
@@ -298,11 +301,30 @@ static void shutdown_step(struct sup *sup)
 }
 
 /* Starts every waiting service whose dependencies are ready, until none moves. */
+static void on_kick(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	sup_settle(container_of(w, struct sup, kick_timer));
+}
+
+/*
+ * Starts what may start: at most KICK_BATCH processes in one go, the rest
+ * on the next turn of the loop, so that a control request, a reap or a
+ * log line waiting meanwhile is served between batches (5,000 services
+ * start in many short steps, not one long one).
+ */
 static void kick(struct sup *sup)
 {
+	unsigned it = ev_iteration(sup->loop);
 	int moved = 1;
 	size_t i;
 
+	/* The budget is the loop turn's, whichever callbacks kick in it. */
+	if (it != sup->kick_iter) {
+		sup->kick_iter = it;
+		sup->kick_spawned = 0;
+	}
 	while (moved && sup->phase == SD_NONE) {
 		moved = 0;
 		for (i = 0; i < sup->nsvcs; i++) {
@@ -311,9 +333,18 @@ static void kick(struct sup *sup)
 
 			if (s->state != ST_WAITING)
 				continue;
+			if (sup->kick_spawned >= KICK_BATCH) {
+				if (!ev_is_active(&sup->kick_timer)) {
+					ev_timer_set(&sup->kick_timer, 0., 0.);
+					ev_timer_start(sup->loop, &sup->kick_timer);
+				}
+				return;
+			}
 			svc_event(s, FE_CHECK);
 			if (s->state != before)
 				moved = 1;
+			if (s->state == ST_STARTING)
+				sup->kick_spawned++;
 		}
 	}
 }
@@ -612,11 +643,21 @@ int sup_run(const struct args *a, struct config *cfg)
 	sup.cfg = cfg;
 	sup.cause_code = -1;
 	sup.pid1 = getpid() == 1;
+	open_std_fds(); /* before the loop's own fds can take 0-2 */
 	sup.loop = loop_init();
-	open_std_fds();
+	/*
+	 * Handed to tend by whoever started it (systemd, a socket activator):
+	 * about tend, not its services; a service that wants readiness gets
+	 * its own NOTIFY_SOCKET.
+	 */
+	unsetenv("NOTIFY_SOCKET");
+	unsetenv("LISTEN_FDS");
+	unsetenv("LISTEN_PID");
+	unsetenv("LISTEN_FDNAMES");
 	raise_nofile(&sup);
 	logmux_start(sup.loop, cfg->log_format, cfg->log_timestamps);
 	ev_init(&sup.drain_timer, on_drain);
+	ev_init(&sup.kick_timer, on_kick);
 	ev_init(&sup.deadline_timer, on_deadline);
 	ev_init(&sup.phase_timer, on_phase_timer);
 

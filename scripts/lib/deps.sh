@@ -5,7 +5,14 @@ TEND_BUILD_PACKAGES=(
 	gcc libc6-dev meson ninja-build pkg-config
 	libev-dev libconfuse-dev libjansson-dev check
 	util-linux procps python3 python3-prometheus-client python3-yaml
+	valgrind
+	# the fuzz harnesses (scripts/fuzz): clang and its libFuzzer runtime,
+	# which clang only recommends
+	clang libclang-rt-14-dev
 )
+
+# scripts/lint's static analysers (clang-tools has scan-build).
+TEND_LINT_PACKAGES=(cppcheck gcc clang clang-tools)
 
 # Installs the packages named that are not installed yet.
 tend_install_packages() {

@@ -16,6 +16,7 @@
  *   testchild stamp FILE [--run MS] [--exit CODE] [--die SIG]
  *                        [--term-delay MS] [--term-exit CODE]
  *                        [--ignore-term] [--tag WORD]
+ *                        [--orphans N] [--say N] [--hold PATH]
  *   testchild lines N [--tag T] [--stderr-every K] [--len L] [--exit CODE]
  *                     [--nonl TEXT] [--rec FILE]
  *   testchild longline LEN [--char C]
@@ -31,6 +32,7 @@
  *   testchild probe FILE [--run MS] [--ok-if PATH] [--fail-if PATH]
  *                        [--hang-if PATH] [--lock PATH]
  *   testchild netns CMD [ARG...]
+ *   testchild forkbomb FILE (--cgroup DIR | --nproc) [--seconds S]
  *
  * `stamp` writes timestamped lines (wall clock, ms since the epoch, like
  * bash's EPOCHREALTIME, so the tests compare them with their own clock):
@@ -41,6 +43,18 @@
  * "die PID MS SIG" and death by SIG. Without --run, --exit and --die it runs
  * until a signal ends it. --tag WORD is ignored: it only marks the command
  * line. PID is the pid in the process's own namespace.
+ *
+ * For the soak test, three more steps come between the start line and the
+ * --run time, in this order. --orphans N makes N orphans: each time a child
+ * forks a grandchild and exits at once (it is reaped here); the grandchild
+ * appends "orphan PID MS" (its own pid) and exits 0, adopted and reaped by
+ * the reaper above, so that the orphan lines count exactly what that reaper
+ * must count. Every signal is blocked meanwhile (the children inherit the
+ * mask): a stop signal never cuts the batch short, it is delivered once the
+ * batch is done. --say N writes N lines "say PID I/N" (I = 1..N), every
+ * third one to stderr, the others to stdout, one write a line. --hold PATH:
+ * while PATH exists (looked at every 20 ms) the run waits, after a "hold
+ * PID MS" line, so that the test can bring every service to a standstill.
  *
  * The output modes feed tend's log multiplexer; their output is buffered
  * and written in large writes, so they are fast. Any failed write to stdout
@@ -123,6 +137,20 @@
  * `netns` runs CMD in a new network namespace whose loopback is up, so
  * that the tests' ports never clash with anything else on the machine.
  *
+ * `forkbomb` forks without end, for the fault tests, and only inside a
+ * limit it checks first (else it exits 2 before any fork): with --cgroup
+ * DIR, DIR/pids.max must hold a number no larger than 1024 and DIR's
+ * cgroup.procs must list this process; with --nproc, the process must be
+ * unprivileged (not root, no effective capability) with an RLIMIT_NPROC
+ * no larger than 1024. It writes "start PID MS" to FILE; then every process
+ * of the bomb forks again and again, each child doing the same for 10 to
+ * 110 ms before it exits without reaping its own children (they become
+ * orphans for the reaper above); only the first process reaps its
+ * children, and it never exits on its own. A failed fork is retried after
+ * 5 ms; the first one the first process sees writes "limit PID MS ERRNO".
+ * With --seconds S every process of the bomb exits S seconds after the
+ * start, whatever happens. Signals keep their default actions.
+ *
  * Record files are opened, written with a single write(2) in O_APPEND mode
  * and closed for each line, so that concurrent writers never interleave
  * inside a line and the recording process keeps no fd of its own open
@@ -147,6 +175,7 @@
 #include <strings.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
@@ -185,6 +214,7 @@ usage(void)
 	    "       " PROG " fds\n"
 	    "       " PROG " stamp FILE [--run MS] [--exit CODE] [--die SIG]\n"
 	    "                 [--term-delay MS] [--term-exit CODE] [--ignore-term] [--tag WORD]\n"
+	    "                 [--orphans N] [--say N] [--hold PATH]\n"
 	    "       " PROG " lines N [--tag T] [--stderr-every K] [--len L] [--exit CODE]\n"
 	    "                 [--nonl TEXT] [--rec FILE]\n"
 	    "       " PROG " longline LEN [--char C]\n"
@@ -199,7 +229,8 @@ usage(void)
 	    "       " PROG " readyfd N FILE [--delay MS] [--close]\n"
 	    "       " PROG " probe FILE [--run MS] [--ok-if PATH] [--fail-if PATH]\n"
 	    "                 [--hang-if PATH] [--lock PATH]\n"
-	    "       " PROG " netns CMD [ARG...]\n");
+	    "       " PROG " netns CMD [ARG...]\n"
+	    "       " PROG " forkbomb FILE (--cgroup DIR | --nproc) [--seconds S]\n");
 	exit(2);
 }
 
@@ -798,12 +829,58 @@ stamp_term(int sig)
 	_exit(stamp_opt.term_exit);
 }
 
+static void write_out(int fd, const char *buf, size_t len);
+static int exists(const char *path);
+
+/* `stamp --orphans N`: see the header. */
+static void
+stamp_orphans(int n)
+{
+	sigset_t all, old;
+
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, &old);
+	for (int i = 0; i < n; i++) {
+		pid_t pid = fork();
+
+		if (pid < 0)
+			die_msg("fork: %s", strerror(errno));
+		if (pid == 0) {
+			pid_t g = fork();
+
+			if (g == 0) {
+				stamp_line("orphan", NULL, 0, 0);
+				_exit(0);
+			}
+			_exit(g < 0 ? 1 : 0);
+		}
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
+/* `stamp --say N`: see the header. */
+static void
+stamp_say(int n)
+{
+	char line[64];
+
+	for (int i = 1; i <= n; i++) {
+		int len = snprintf(line, sizeof(line), "say %ld %d/%d\n",
+		    (long)getpid(), i, n);
+
+		write_out(i % 3 == 0 ? 2 : 1, line, (size_t)len);
+	}
+}
+
 static int
 cmd_stamp(int argc, char **argv)
 {
 	struct sigaction sa;
+	const char *hold = NULL;
 	long run_ms = -1;
-	int code = 0, die_sig = 0, ends = 0;
+	int code = 0, die_sig = 0, ends = 0, orphans = 0, say = 0;
 
 	if (argc < 1)
 		usage();
@@ -834,6 +911,12 @@ cmd_stamp(int argc, char **argv)
 			stamp_opt.term_exit = parse_int(argv[++i], 0, 255, "exit code");
 		} else if (strcmp(o, "--tag") == 0) {
 			i++;
+		} else if (strcmp(o, "--orphans") == 0) {
+			orphans = parse_int(argv[++i], 0, 10000, "count");
+		} else if (strcmp(o, "--say") == 0) {
+			say = parse_int(argv[++i], 0, INT_MAX, "count");
+		} else if (strcmp(o, "--hold") == 0) {
+			hold = argv[++i];
 		} else {
 			usage();
 		}
@@ -846,6 +929,13 @@ cmd_stamp(int argc, char **argv)
 	if (sigaction(SIGTERM, &sa, NULL) < 0)
 		die_msg("sigaction: %s", strerror(errno));
 	stamp_line("start", NULL, 0, 0);
+	stamp_orphans(orphans);
+	stamp_say(say);
+	if (exists(hold)) {
+		stamp_line("hold", NULL, 0, 0);
+		while (exists(hold))
+			sleep_ms(20);
+	}
 	if (run_ms < 0 && !ends)
 		wait_forever();
 	if (run_ms > 0)
@@ -1714,6 +1804,123 @@ cmd_probe(int argc, char **argv)
 	_exit(code);
 }
 
+/* The most processes a fork bomb may be limited to. */
+#define FORKBOMB_MAX 1024
+
+/* The effective capabilities of this process are none. */
+static int
+no_capabilities(void)
+{
+	char line[256];
+	FILE *f = fopen("/proc/self/status", "re");
+	int none = 0;
+
+	if (f == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strncmp(line, "CapEff:", 7) == 0)
+			none = strtoull(line + 7, NULL, 16) == 0;
+	fclose(f);
+	return none;
+}
+
+/* `forkbomb`: the limit that makes it safe, checked before the first fork. */
+static int
+forkbomb_limited(const char *cgroup, int nproc)
+{
+	char path[PATH_MAX], line[64], *end;
+	struct rlimit rl;
+	FILE *f;
+	long max;
+	int found = 0;
+
+	if (nproc) {
+		/* RLIMIT_NPROC binds only a process without privileges. */
+		if (getuid() == 0 || geteuid() == 0 || !no_capabilities() ||
+		    getrlimit(RLIMIT_NPROC, &rl) < 0)
+			return 0;
+		return rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur <= FORKBOMB_MAX;
+	}
+	snprintf(path, sizeof(path), "%s/pids.max", cgroup);
+	if ((f = fopen(path, "re")) == NULL)
+		return 0;
+	if (fgets(line, sizeof(line), f) == NULL) {
+		fclose(f);
+		return 0;
+	}
+	fclose(f);
+	errno = 0;
+	max = strtol(line, &end, 10);
+	if (errno != 0 || end == line || (*end != '\n' && *end != '\0') ||
+	    max < 0 || max > FORKBOMB_MAX)
+		return 0;
+	snprintf(path, sizeof(path), "%s/cgroup.procs", cgroup);
+	if ((f = fopen(path, "re")) == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (atol(line) == (long)getpid())
+			found = 1;
+	fclose(f);
+	return found;
+}
+
+static int
+cmd_forkbomb(int argc, char **argv)
+{
+	const char *cgroup = NULL;
+	long long end = 0, born, life = 0;
+	pid_t first = getpid();
+	unsigned seed = (unsigned)first;
+	int nproc = 0, limited = 0;
+
+	if (argc < 1)
+		usage();
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--cgroup") == 0 && i + 1 < argc)
+			cgroup = argv[++i];
+		else if (strcmp(argv[i], "--nproc") == 0)
+			nproc = 1;
+		else if (strcmp(argv[i], "--seconds") == 0 && i + 1 < argc)
+			end = parse_int(argv[++i], 1, 86400, "seconds");
+		else
+			usage();
+	}
+	if ((cgroup == NULL) == !nproc)
+		usage();
+	stamp_opt.path = argv[0];
+	if (!forkbomb_limited(cgroup, nproc))
+		die_msg("forkbomb: no pids limit of at most %d in place: not starting",
+			FORKBOMB_MAX);
+	stamp_line("start", NULL, 0, 0);
+	born = wall_ms();
+	if (end > 0)
+		end = born + end * 1000;
+	for (;;) {
+		pid_t pid;
+
+		if (end > 0 && wall_ms() >= end)
+			_exit(0);
+		if (getpid() == first) {
+			while (waitpid(-1, NULL, WNOHANG) > 0)
+				;
+		} else if (wall_ms() >= born + life) {
+			_exit(0);
+		}
+		pid = fork();
+		if (pid == 0) {
+			born = wall_ms();
+			seed = seed * 1103515245u + 12345u + (unsigned)getpid();
+			life = 10 + (seed >> 8) % 100;
+		} else if (pid < 0) {
+			if (getpid() == first && !limited) {
+				stamp_line("limit", NULL, errno, 1);
+				limited = 1;
+			}
+			sleep_ms(5);
+		}
+	}
+}
+
 static int
 cmd_netns(int argc, char **argv)
 {
@@ -1758,7 +1965,7 @@ main(int argc, char **argv)
 		{ "listen", cmd_listen },       { "http", cmd_http },
 		{ "notify", cmd_notify },       { "notify-send", cmd_notify_send },
 		{ "readyfd", cmd_readyfd },     { "probe", cmd_probe },
-		{ "netns", cmd_netns },
+		{ "netns", cmd_netns },         { "forkbomb", cmd_forkbomb },
 	};
 
 	if (argc < 2)

@@ -853,3 +853,268 @@ for l in open(sys.argv[1]):
     if e["service"] == sys.argv[2]:
         print("%s>%s %s" % (e["from"], e["to"], e["reason"] or ""))' "$1" "$2"
 }
+
+# --------------------------------------------------------------- security
+# For the t_sec_* tests.
+
+# unix_listen PATH: a unix stream socket listening on PATH (a Python
+# program, in the background: bg) that answers each connection with
+# "here\n"; returns once PATH is there. Sets LISTEN_PID.
+unix_listen() {
+	bg python3 -c 'import os, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(sys.argv[1])
+s.listen(16)
+while True:
+    c, _ = s.accept()
+    try:
+        c.sendall(b"here\n")
+    except OSError:
+        pass  # a client that connected and left at once
+    c.close()' "$1"
+	LISTEN_PID=$BG_PID
+	WAIT_WHY="a listener on $1" wait_for 10 test -S "$1"
+}
+
+# unix_answers PATH: a connection to PATH gets "here" (unix_listen's).
+unix_answers() {
+	python3 -c 'import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.settimeout(5)
+s.connect(sys.argv[1])
+sys.exit(s.recv(16) != b"here\n")' "$1" 2>/dev/null
+}
+
+# unix_stale PATH: leaves a socket file at PATH that nobody listens on (a
+# program bound it and exited), as a killed server does.
+unix_stale() {
+	python3 -c 'import socket, sys
+socket.socket(socket.AF_UNIX, socket.SOCK_STREAM).bind(sys.argv[1])' "$1" ||
+		fail "cannot make a stale socket at $1"
+}
+
+# ----------------------------------------------------------------- faults
+# For the t_fault_* tests.
+
+# at_exit FUNC: runs FUNC when the test ends (passed, failed or killed),
+# before the cleanup stops the test's processes: to undo what the test
+# changed outside $T (a cgroup, a frozen process). FUNC must not call fail.
+_AT_EXIT=()
+at_exit() {
+	_AT_EXIT+=("$1")
+	trap _run_at_exit EXIT
+}
+_run_at_exit() {
+	local rc=$? f
+	trap '' PIPE
+	for f in "${_AT_EXIT[@]}"; do
+		"$f"
+	done
+	(exit "$rc")
+	_cleanup
+}
+
+# tend_execd: TEND_PID runs $TEND, not one of the TEND_WRAP programs that
+# come before it (they exec it in the end): wait_for tend_execd before
+# looking at what tend is (its uid, its limits, its cgroup).
+tend_execd() {
+	[ "$(readlink "/proc/$TEND_PID/exe" 2>/dev/null)" = "$(readlink -f "$TEND")" ]
+}
+
+# cg_has DIR PID: the cgroup DIR holds PID.
+cg_has() {
+	cg_procs "$1" 2>/dev/null || return 1
+	[[ " ${CG_PROCS[*]} " == *" $2 "* ]]
+}
+
+# free_uid: prints a uid that no process has and /etc/passwd does not
+# name, for a test that runs tend or a service as a user of its own
+# (RLIMIT_NPROC counts the processes of a uid across the machine).
+free_uid() {
+	local u f k v used
+	for ((u = 61000 + $$ % 4000; u < 65500; u++)); do
+		getent passwd "$u" >/dev/null && continue
+		used=0
+		for f in /proc/[0-9]*/status; do
+			{
+				while read -r k v _; do
+					if [ "$k" = Uid: ]; then
+						[ "$v" = "$u" ] && used=1
+						break
+					fi
+				done <"$f"
+			} 2>/dev/null
+			((used)) && break
+		done
+		if ((!used)); then
+			echo "$u"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# as_uid UID CMD [ARG...]: runs CMD as UID (and gid UID), no other group.
+as_uid() {
+	local u=$1
+	shift
+	setpriv --reuid="$u" --regid="$u" --clear-groups "$@"
+}
+
+# limit_of PID NAME: sets LIMIT_SOFT and LIMIT_HARD to PID's resource limit
+# NAME as /proc/PID/limits spells it ("Max processes", "Max open files").
+limit_of() {
+	local line
+	LIMIT_SOFT=
+	LIMIT_HARD=
+	while IFS= read -r line; do
+		if [[ $line == "$2 "* ]]; then
+			read -r LIMIT_SOFT LIMIT_HARD _ <<<"${line#"$2"}"
+			return 0
+		fi
+	done <"/proc/$1/limits"
+	return 1
+}
+
+# cpu_ms PID: sets CPU_MS to the CPU time PID has used (user + system), in
+# milliseconds.
+cpu_ms() {
+	local u s
+	u=$(stat_field "$1" 14) && s=$(stat_field "$1" 15) || return 1
+	: "${_CLK_TCK:=$(getconf CLK_TCK)}"
+	CPU_MS=$(((u + s) * 1000 / _CLK_TCK))
+}
+
+# fd_count PID: prints the number of PID's open fds.
+fd_count() {
+	local f n=0
+	for f in /proc/"$1"/fd/*; do
+		[ -e "$f" ] || [ -L "$f" ] || continue
+		n=$((n + 1))
+	done
+	echo "$n"
+}
+
+# count_lines FILE TEXT: prints how many lines of FILE hold TEXT.
+count_lines() {
+	local n
+	n=$(grep -cF -- "$2" "$1" 2>/dev/null) || n=0
+	echo "$n"
+}
+
+# cg_new KIND: makes a cgroup of the test's own in which KIND (pids or
+# freezer) works and sets CG to its directory; returns 1, with CG_WHY,
+# when the machine has none the test can make. cgroup v1's KIND hierarchy
+# is preferred (its freezer holds a task even against SIGKILL), else
+# cgroup v2 (pids only where the controller is already enabled). Each
+# candidate parent is tried: the test's own cgroup, then the hierarchy's
+# root. Removed at the end of the test (cg_cleanup, through at_exit):
+# thawed, every process in it killed, then rmdir.
+_CGS=()
+cg_new() {
+	local kind=$1 id parent dev root mnt rest post fstype src super
+	local n ctrls path own1='' own2='' cand dir file
+	local -a v1=() v2=() cands=()
+	CG=
+	CG_WHY=
+	while IFS=: read -r n ctrls path; do
+		case ",$ctrls," in
+		*",$kind,"*) own1=$path ;;
+		,,) own2=$path ;;
+		esac
+	done </proc/self/cgroup
+	while read -r id parent dev root mnt rest; do
+		post=${rest#* - }
+		read -r fstype src super <<<"$post"
+		case $fstype in
+		cgroup) case ",$super," in *",$kind,"*) v1+=("$mnt") ;; esac ;;
+		cgroup2) v2+=("$mnt") ;;
+		esac
+	done </proc/self/mountinfo
+	for mnt in "${v1[@]}"; do
+		cands+=("$mnt${own1%/}" "$mnt")
+	done
+	for mnt in "${v2[@]}"; do
+		cands+=("$mnt${own2%/}" "$mnt")
+	done
+	if ((${#cands[@]} == 0)); then
+		CG_WHY="no cgroup hierarchy with $kind mounted"
+		return 1
+	fi
+	for cand in "${cands[@]}"; do
+		[ -d "$cand" ] || continue
+		dir=$cand/tend-test.$$.$kind.$RANDOM
+		mkdir "$dir" 2>/dev/null || continue
+		case $kind in
+		pids) file=pids.max ;;
+		freezer) file=freezer.state ;;
+		*) file=cgroup.procs ;;
+		esac
+		[ "$kind" = freezer ] && [ ! -e "$dir/$file" ] && file=cgroup.freeze
+		if [ -e "$dir/$file" ]; then
+			CG=$dir
+			_CGS+=("$dir")
+			((${#_CGS[@]} == 1)) && at_exit cg_cleanup
+			return 0
+		fi
+		rmdir "$dir" 2>/dev/null
+	done
+	CG_WHY="cannot make a cgroup with $kind in: ${cands[*]}"
+	return 1
+}
+
+# cg_join DIR PID: moves PID (a host pid) into the cgroup DIR.
+cg_join() {
+	echo "$2" >"$1/cgroup.procs"
+}
+
+# cg_procs DIR: sets CG_PROCS to the processes of the cgroup DIR.
+cg_procs() {
+	local p
+	CG_PROCS=()
+	while read -r p; do
+		CG_PROCS+=("$p")
+	done <"$1/cgroup.procs"
+}
+
+# cg_freeze DIR / cg_thaw DIR / cg_frozen DIR: the freezer of DIR.
+cg_freeze() {
+	if [ -e "$1/freezer.state" ]; then
+		echo FROZEN >"$1/freezer.state"
+	else
+		echo 1 >"$1/cgroup.freeze"
+	fi
+}
+cg_thaw() {
+	if [ -e "$1/freezer.state" ]; then
+		echo THAWED >"$1/freezer.state"
+	elif [ -e "$1/cgroup.freeze" ]; then
+		echo 0 >"$1/cgroup.freeze"
+	fi
+}
+cg_frozen() {
+	if [ -e "$1/freezer.state" ]; then
+		[ "$(cat "$1/freezer.state")" = FROZEN ]
+	else
+		grep -qx 'frozen 1' "$1/cgroup.events"
+	fi
+}
+
+# cg_cleanup: removes the cgroups of cg_new (see there).
+cg_cleanup() {
+	local dir round p
+	for dir in "${_CGS[@]}"; do
+		[ -d "$dir" ] || continue
+		cg_thaw "$dir" 2>/dev/null
+		for round in $(seq 1 250); do
+			cg_procs "$dir" 2>/dev/null
+			((${#CG_PROCS[@]} == 0)) && rmdir "$dir" 2>/dev/null && break
+			for p in "${CG_PROCS[@]}"; do
+				kill -KILL "$p" 2>/dev/null
+			done
+			_nap
+		done
+		[ -d "$dir" ] && log "cleanup: cannot remove the cgroup $dir"
+	done
+	_CGS=()
+}

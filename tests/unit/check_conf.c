@@ -313,6 +313,32 @@ START_TEST(test_expansion)
 }
 END_TEST
 
+/*
+ * An unquoted ${VAR} is one token to libconfuse, braces and all; tend's
+ * scan once took its braces for a section's and put the keys after it at
+ * the top level: "'restart' is set twice" (found by fuzzing).
+ */
+START_TEST(test_expansion_unquoted)
+{
+	struct config *c;
+
+	ck_assert_int_eq(setenv("TEND_UNIT_CMD", "run", 1), 0);
+	c = expect_ok(load("service a {\n command = ${TEND_UNIT_CMD}\n"
+			   " restart = always\n}\n"
+			   "service b {\n command = ${TEND_UNIT_NO:-go}\n"
+			   " restart = never\n}\n",
+			   NULL));
+	expect_strv(find(c, "a")->argv, STRV("run"));
+	expect_strv(find(c, "b")->argv, STRV("go"));
+	ck_assert_int_eq(find(c, "b")->restart, RESTART_NEVER);
+	conf_free(c);
+	/* a lone '+' or '*' is dropped by libconfuse: the scan agrees */
+	c = expect_ok(load("+\nservice a {\n * command = x\n}\n", NULL));
+	ck_assert_uint_eq(c->nsvcs, 1);
+	conf_free(c);
+}
+END_TEST
+
 START_TEST(test_depends_any_order)
 {
 	struct config *c = expect_ok(load(
@@ -726,9 +752,12 @@ static const struct {
 	  { "t.conf:2: command: unterminated double quote" } },
 	/* env, env-file */
 	{ WEB(" env = {\"A=1\", \"B\"}\n"), NULL,
-	  { "t.conf:3: env: 'B' is not KEY=VALUE (KEY: letters, digits, _)" } },
+	  { "t.conf:3: env: entry 2 has no '=' (KEY=VALUE expected; not shown)" } },
 	{ WEB(" env = {\n  \"1X=2\"\n }\n"), NULL,
-	  { "t.conf:3: env: '1X=2' is not KEY=VALUE (KEY: letters, digits, _)" } },
+	  { "t.conf:3: env: '1X' is not a variable name (letters, digits, _; its value is not shown)" } },
+	/* the value of a bad entry may be a secret: never shown */
+	{ WEB(" env = {\"API-KEY=s3cr3t\"}\n"), NULL,
+	  { "t.conf:3: env: 'API-KEY' is not a variable name (letters, digits, _; its value is not shown)" } },
 	{ WEB(" env-file = \"/nonexistent-tend-unit/env\"\n"), NULL,
 	  { "t.conf:3: env-file: /nonexistent-tend-unit/env: No such file or directory" } },
 	/* user, group */
@@ -1002,6 +1031,24 @@ START_TEST(test_nul_byte)
 
 	expect_errors(conf_load_text(NAME, text, sizeof(text) - 1, NULL, &errs),
 		      STRV("t.conf:2: *"));
+}
+END_TEST
+
+/*
+ * libconfuse fails without a message on an empty quoted name (found by
+ * fuzzing): every failed load says why, and where.
+ */
+START_TEST(test_empty_name)
+{
+	expect_errors(load("\"\" = 1\n", NULL),
+		      STRV("t.conf:1: a key's name cannot be empty"));
+	expect_errors(load(WEB(" \"\" = 2\n"), NULL),
+		      STRV("t.conf:3: a key's name cannot be empty"));
+	expect_errors(load(WEB("") "\"\" \"x\" {\n}\n", NULL),
+		      STRV("t.conf:4: a section's name cannot be empty"));
+	/* not a key nor a section to the scan: libconfuse's line */
+	expect_errors(load("shutdown-timeout = 1\n\n\"\"\n}\n", NULL),
+		      STRV("t.conf:3: syntax error"));
 }
 END_TEST
 
@@ -1588,6 +1635,7 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, test_global_defaults);
 	tcase_add_loop_test(tc, test_values, 0, N(values));
 	tcase_add_test(tc, test_expansion);
+	tcase_add_test(tc, test_expansion_unquoted);
 	tcase_add_test(tc, test_depends_any_order);
 	tcase_add_test(tc, test_extra_main_ok);
 	tcase_add_test(tc, test_log_defaults);
@@ -1600,6 +1648,7 @@ Suite *unit_suite(void)
 	tcase_add_loop_test(tc, test_errors, 0, N(bad));
 	tcase_add_test(tc, test_big);
 	tcase_add_test(tc, test_nul_byte);
+	tcase_add_test(tc, test_empty_name);
 	tcase_add_test(tc, test_length);
 	tc = unit_tcase_tmpdir(s, "conf_load");
 	tcase_add_test(tc, test_load_file);

@@ -129,6 +129,23 @@ static const struct {
 	{ "}\n) ,\n=\na = 1\n",
 	  { { 0 } },
 	  { { "a", -1, 4 }, { 0 } } },
+	/*
+	 * As libconfuse reads them (found by fuzzing): "${...}" is one token,
+	 * braces and all; the keys after it stay in their section.
+	 */
+	{ "service a {\n command = ${CMD:-x}\n restart = always\n}\n"
+	  "service b {\n command = ${CMD}\n restart = always\n}\n",
+	  { { "service", "a", 1 }, { "service", "b", 5 }, { 0 } },
+	  { { "command", 0, 2 }, { "restart", 0, 3 }, { "command", 1, 6 },
+	    { "restart", 1, 7 }, { 0 } } },
+	/* '+' and '*' end a word; alone, libconfuse drops them */
+	{ "+\nservice a {\n * command = x*\n}\nb = 1 +\nc += {y}\n",
+	  { { "service", "a", 2 }, { 0 } },
+	  { { "command", 0, 3 }, { "b", -1, 5 }, { "c", -1, 6 }, { 0 } } },
+	/* a '"' inside "${...}" does not end the string; lines counted */
+	{ "a = \"${X\"\n}\"\nb = 2\n",
+	  { { 0 } },
+	  { { "a", -1, 1 }, { "b", -1, 3 }, { 0 } } },
 };
 
 START_TEST(test_run_good)
