@@ -277,7 +277,7 @@ static void client_access(struct ctlclient *c)
 	const struct ctlsrv_access *a = &c->srv->access;
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
-	gid_t small[PEER_GROUPS_MAX], *groups = small;
+	gid_t small[PEER_GROUPS_MAX], *groups = small, *big = NULL;
 	int ngroups = 0;
 
 	if (getsockopt(c->fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
@@ -289,19 +289,20 @@ static void client_access(struct ctlclient *c)
 	if (!a->has_control && !a->has_monitor)
 		return;
 	len = sizeof(small);
-	if (getsockopt(c->fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) < 0 &&
-	    errno == ERANGE && (groups = malloc(len)) != NULL &&
-	    getsockopt(c->fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) < 0)
-		len = 0; /* more groups than said a moment ago: none counted */
-	if (groups != NULL)
+	if (getsockopt(c->fd, SOL_SOCKET, SO_PEERGROUPS, small, &len) == 0) {
 		ngroups = (int)(len / sizeof(gid_t));
+	} else if (errno == ERANGE && (big = malloc(len)) != NULL &&
+		   getsockopt(c->fd, SOL_SOCKET, SO_PEERGROUPS, big, &len) == 0) {
+		/* More than PEER_GROUPS_MAX: len says how many, all read. */
+		groups = big;
+		ngroups = (int)(len / sizeof(gid_t));
+	}
 	if (a->has_control && in_group(a->control_gid, cred.gid, groups, ngroups))
 		c->can_all = c->can_read = 1;
 	else if (a->has_monitor &&
 		 in_group(a->monitor_gid, cred.gid, groups, ngroups))
 		c->can_read = 1;
-	if (groups != small)
-		free(groups);
+	free(big);
 }
 
 /* A reply that needs no client slot: sent at once, then the fd closed. */
