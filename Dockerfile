@@ -35,6 +35,8 @@ COPY tests/helpers tests/helpers
 COPY tests/unit tests/unit
 COPY tests/integration tests/integration
 COPY tests/install tests/install
+COPY tests/fuzz tests/fuzz
+COPY conf conf
 RUN meson setup /build -Dstatic=true \
  && ninja -C /build tend tendctl tests/helpers/testchild \
  && strip /build/tend /build/tendctl /build/tests/helpers/testchild

@@ -461,8 +461,8 @@ const char *ctlsrv_path(const struct ctlsrv *srv)
 /*
  * 1 (err set) when path is no place for tend's socket: something that is
  * not a socket is there (a symlink, a file: never followed, never
- * removed), or its directory may be written by others without the sticky
- * bit (anyone could replace the socket).
+ * removed). A directory anyone may write without the sticky bit (anyone
+ * could replace the socket) is only reported.
  */
 static int unsafe_place(const char *path, char *err, size_t errlen)
 {
@@ -482,13 +482,14 @@ static int unsafe_place(const char *path, char *err, size_t errlen)
 		snprintf(dir, sizeof(dir), "/");
 	else
 		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	/*
+	 * Said, not refused: a Kubernetes emptyDir (the usual writable /run
+	 * of a read-only pod) is 0777 without the sticky bit.
+	 */
 	if (stat(dir, &st) == 0 && (st.st_mode & S_IWOTH) &&
-	    !(st.st_mode & S_ISVTX)) {
-		snprintf(err, errlen,
-			 "%s: its directory is writable by anyone and not sticky: refused",
-			 path);
-		return 1;
-	}
+	    !(st.st_mode & S_ISVTX))
+		log_warnx("control socket: %s: its directory is writable by anyone and not sticky: any user could replace the socket",
+			  path);
 	return 0;
 }
 
