@@ -36,12 +36,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define COPY_LEN	131072
+#define COPY_LEN 131072
 
 struct svc {
 	char **argv;
-	pid_t pid;	/* 0: not running */
-	int out;	/* -p: the read end of its pipe, else -1 */
+	pid_t pid; /* 0: not running */
+	int out;   /* -p: the read end of its pipe, else -1 */
 };
 
 static struct svc *svcs;
@@ -174,8 +174,8 @@ static void reap(void)
 			if (svcs[i].pid != pid)
 				continue;
 			svcs[i].pid = 0;
-			last_code = WIFEXITED(st) ? WEXITSTATUS(st) :
-						    128 + WTERMSIG(st);
+			last_code = WIFEXITED(st) ? WEXITSTATUS(st)
+						  : 128 + WTERMSIG(st);
 			/* A respawn with the old pipe still open: drain it first. */
 			if (svcs[i].out >= 0)
 				copy(&svcs[i]);
@@ -234,7 +234,8 @@ int main(int argc, char **argv)
 			read_file(optarg);
 			break;
 		default:
-			fprintf(stderr, "usage: floor [-1] [-p] [-f FILE | -- CMD [ARG...]]\n");
+			fprintf(stderr,
+				"usage: floor [-1] [-p] [-f FILE | -- CMD [ARG...]]\n");
 			return 2;
 		}
 	}

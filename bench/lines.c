@@ -31,10 +31,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#define LINE_LEN	100
-#define NLINES		16384
-#define WRITE_LEN	65536
-#define READ_LEN	131072
+#define LINE_LEN  100
+#define NLINES	  16384
+#define WRITE_LEN 65536
+#define READ_LEN  131072
 
 static char pattern[LINE_LEN * NLINES];
 static char rbuf[READ_LEN];
@@ -147,7 +147,8 @@ static int sink(unsigned long long expect)
 		total += (unsigned long long)n;
 		if (!reached && total >= expect) {
 			reached = 1;
-			snprintf(line, sizeof(line), "reach %.6f\n", now_mono());
+			snprintf(line, sizeof(line), "reach %.6f\n",
+				 now_mono());
 			report(line);
 		}
 	}
@@ -173,7 +174,8 @@ static unsigned long long parse_bytes(const char *s)
 int main(int argc, char **argv)
 {
 	if ((argc == 2 || argc == 3) && strcmp(argv[1], "-s") != 0)
-		return generate(parse_bytes(argv[1]), argc == 3 ? argv[2] : NULL);
+		return generate(parse_bytes(argv[1]),
+				argc == 3 ? argv[2] : NULL);
 	if (argc == 3 && strcmp(argv[1], "-s") == 0)
 		return sink(parse_bytes(argv[2]));
 	fprintf(stderr, "usage: blines BYTES [START_FILE] | blines -s BYTES\n");

@@ -91,7 +91,8 @@ static void nap_us(long us)
 static int child_orphans(long n)
 {
 	pid_t *pids = mmap(NULL, n * sizeof(pid_t) + sizeof(int64_t),
-			   PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+			   PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+			   -1, 0);
 	int64_t *t0;
 	pid_t mid;
 	long i;
@@ -235,8 +236,8 @@ static void start_init(char **argv)
 		sigset_t none;
 
 		if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
-		    mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-			  NULL) < 0)
+		    mount("proc", "/proc", "proc",
+			  MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
 			_exit(111);
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		sigemptyset(&none);
@@ -352,7 +353,8 @@ int main(int argc, char **argv)
 			break;
 		}
 	if (argc < 4 || dd < 3 || dd == argc - 1) {
-		fprintf(stderr, "usage: bpid1 exec|orphans|signals|idle ... -- INIT [ARG...]\n");
+		fprintf(stderr,
+			"usage: bpid1 exec|orphans|signals|idle ... -- INIT [ARG...]\n");
 		return 2;
 	}
 
@@ -401,7 +403,8 @@ int main(int argc, char **argv)
 			start_init(init);
 			t = get();
 			wait_init();
-			printf("exec_us\t%.3f\n", (double)(t - *shared_t0) / 1e3);
+			printf("exec_us\t%.3f\n",
+			       (double)(t - *shared_t0) / 1e3);
 		}
 	} else if (strcmp(argv[1], "orphans") == 0 && dd == 4) {
 		long runs = atol(argv[2]), n = atol(argv[3]), r;
@@ -410,7 +413,8 @@ int main(int argc, char **argv)
 			start_init(init);
 			t = get();
 			wait_init();
-			printf("orphans_s\t%.0f\n", (double)n / ((double)t / 1e9));
+			printf("orphans_s\t%.0f\n",
+			       (double)n / ((double)t / 1e9));
 		}
 	} else if (strcmp(argv[1], "signals") == 0) {
 		long count = atol(argv[2]), c;
@@ -438,7 +442,8 @@ int main(int argc, char **argv)
 		nap_us(300000); /* let it settle */
 		snprintf(path, sizeof(path), "/proc/%d/status", (int)init_pid);
 		printf("rss_kb\t%ld\n", proc_field(path, "\nVmRSS:"));
-		snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", (int)init_pid);
+		snprintf(path, sizeof(path), "/proc/%d/smaps_rollup",
+			 (int)init_pid);
 		printf("pss_kb\t%ld\n", proc_field(path, "\nPss:"));
 		sched_of(init_pid, &s0, &c0, &r0);
 		nanosleep(&ts, NULL);

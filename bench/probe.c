@@ -205,7 +205,8 @@ static long count_once(pid_t root, const char *want)
 		size_t before = q.n;
 
 		if (set_has(set_svc, p)) {
-			if (proc_comm(p, comm, sizeof(comm), &st) == 0 && st != 'Z')
+			if (proc_comm(p, comm, sizeof(comm), &st) == 0 &&
+			    st != 'Z')
 				count++;
 			continue;
 		}
@@ -230,8 +231,8 @@ static int root_alive(pid_t root)
 {
 	char comm[64], st;
 
-	return kill(root, 0) == 0 && proc_comm(root, comm, sizeof(comm), &st) == 0 &&
-	       st != 'Z';
+	return kill(root, 0) == 0 &&
+	       proc_comm(root, comm, sizeof(comm), &st) == 0 && st != 'Z';
 }
 
 static int cmd_wait(pid_t root, const char *want, long n, double timeout)
@@ -253,14 +254,16 @@ static int cmd_wait(pid_t root, const char *want, long n, double timeout)
 		}
 		scan = now_mono() - t0;
 		if (now_mono() - start > timeout) {
-			fprintf(stderr, "probe: timeout: %ld of %ld %s after %.0f s\n",
+			fprintf(stderr,
+				"probe: timeout: %ld of %ld %s after %.0f s\n",
 				count, n, want, timeout);
 			return 1;
 		}
 		/* Poll often, but spend at most a fifth of a core on it. */
 		{
 			double s = scan * 4 > 0.005 ? scan * 4 : 0.005;
-			struct timespec ts = { (time_t)s, (long)((s - (time_t)s) * 1e9) };
+			struct timespec ts = { (time_t)s,
+					       (long)((s - (time_t)s) * 1e9) };
 
 			nanosleep(&ts, NULL);
 		}
@@ -296,14 +299,16 @@ static int cmd_mem(pid_t root, const char *svc)
 		char path[64], buf[4096], comm[64], st;
 		long a, b;
 
-		if (proc_comm(d.v[i], comm, sizeof(comm), &st) < 0 || st == 'Z') {
+		if (proc_comm(d.v[i], comm, sizeof(comm), &st) < 0 ||
+		    st == 'Z') {
 			if (d.v[i] == root)
 				die("%s", "the supervisor is gone");
 			continue;
 		}
 		if (strcmp(comm, svc) == 0)
 			continue;
-		snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", (int)d.v[i]);
+		snprintf(path, sizeof(path), "/proc/%d/smaps_rollup",
+			 (int)d.v[i]);
 		if (slurp(path, buf, sizeof(buf)) <= 0) {
 			if (kill(d.v[i], 0) == 0)
 				die("cannot read %s", path);
@@ -403,18 +408,20 @@ static int cmd_cpu(pid_t root, const char *svc)
 	for (i = 0; i < d.n; i++) {
 		char comm[64], st;
 
-		if (proc_comm(d.v[i], comm, sizeof(comm), &st) < 0 || st == 'Z' ||
-		    strcmp(comm, svc) == 0)
+		if (proc_comm(d.v[i], comm, sizeof(comm), &st) < 0 ||
+		    st == 'Z' || strcmp(comm, svc) == 0)
 			continue;
 		if (cpu_of(d.v[i], &h) < 0) {
 			if (kill(d.v[i], 0) == 0)
-				die("%s", "cannot read a helper's /proc entries");
+				die("%s",
+				    "cannot read a helper's /proc entries");
 			continue;
 		}
 		hn++;
 	}
-	printf("%llu %llu %llu %llu %ld %llu %llu %llu %llu\n", m.run_ns, m.slices,
-	       m.ctxt, m.ticks, hn, h.run_ns, h.slices, h.ctxt, h.ticks);
+	printf("%llu %llu %llu %llu %ld %llu %llu %llu %llu\n", m.run_ns,
+	       m.slices, m.ctxt, m.ticks, hn, h.run_ns, h.slices, h.ctxt,
+	       h.ticks);
 	return 0;
 }
 
@@ -438,7 +445,8 @@ static int cmd_kill(pid_t root)
 			return 0;
 		usleep(20000);
 	}
-	fprintf(stderr, "probe: descendants of %d survive SIGKILL\n", (int)root);
+	fprintf(stderr, "probe: descendants of %d survive SIGKILL\n",
+		(int)root);
 	return 1;
 }
 
@@ -467,7 +475,8 @@ static int cmd_run(const char *pidfile, char **argv)
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		execvp(argv[0], argv);
-		fprintf(stderr, "probe: cannot run %s: %s\n", argv[0], strerror(errno));
+		fprintf(stderr, "probe: cannot run %s: %s\n", argv[0],
+			strerror(errno));
 		_exit(127);
 	}
 	snprintf(tmp, sizeof(tmp), "%s.tmp", pidfile);
@@ -499,7 +508,8 @@ int main(int argc, char **argv)
 	if (argc >= 4 && strcmp(argv[1], "run") == 0)
 		return cmd_run(argv[2], argv + 3);
 	if (argc == 6 && strcmp(argv[1], "wait") == 0)
-		return cmd_wait(atoi(argv[2]), argv[3], atol(argv[4]), atof(argv[5]));
+		return cmd_wait(atoi(argv[2]), argv[3], atol(argv[4]),
+				atof(argv[5]));
 	if (argc == 4 && strcmp(argv[1], "count") == 0)
 		return cmd_count(atoi(argv[2]), argv[3]);
 	if (argc == 4 && strcmp(argv[1], "mem") == 0)

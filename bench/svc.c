@@ -71,7 +71,8 @@ int main(int argc, char **argv)
 	for (;;) {
 		pause();
 		if (termed) {
-			struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+			struct timespec ts = { ms / 1000,
+					       (ms % 1000) * 1000000L };
 
 			while (nanosleep(&ts, &ts) == -1)
 				;

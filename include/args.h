@@ -14,17 +14,17 @@ enum args_action {
 
 struct args {
 	enum args_action action;
-	int verbosity;   /* each -v adds one, each -q takes one away */
-	int group;       /* -g: signals go to the command's process group */
-	int subreaper;   /* -s: tini's flag; tend is a subreaper anyway */
-	int pdeathsig;   /* -p: 0 when not given */
+	int verbosity; /* each -v adds one, each -q takes one away */
+	int group;     /* -g: signals go to the command's process group */
+	int subreaper; /* -s: tini's flag; tend is a subreaper anyway */
+	int pdeathsig; /* -p: 0 when not given */
 	int remap[ARGS_MAX_REMAP]; /* -e: exit codes that count as 0 */
 	int nremap;
 	const char *config; /* -c: NULL when not given */
 	int check;	    /* --check */
 	const char *socket; /* -S: NULL when not given */
-	char *const *cmd; /* the command and its arguments, inside argv */
-	int ncmd;	  /* 0: none (config mode, or a usage error: main decides) */
+	char *const *cmd;   /* the command and its arguments, inside argv */
+	int ncmd; /* 0: none (config mode, or a usage error: main decides) */
 };
 
 /*

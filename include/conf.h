@@ -26,9 +26,9 @@ enum svc_log {
 };
 
 enum restart_policy {
-	RESTART_ALWAYS,     /* after every exit, 0 included */
+	RESTART_ALWAYS,	    /* after every exit, 0 included */
 	RESTART_ON_FAILURE, /* after an exit other than 0 */
-	RESTART_NEVER,      /* never: the service ends done or failed */
+	RESTART_NEVER,	    /* never: the service ends done or failed */
 };
 
 struct svc_conf {
@@ -51,32 +51,32 @@ struct svc_conf {
 	gid_t gid;	    /* resolved; (gid_t)-1 = unchanged */
 	gid_t *groups;	    /* supplementary groups, when user is set */
 	size_t ngroups;
-	char *workdir;	    /* "" = tend's */
+	char *workdir; /* "" = tend's */
 	mode_t umask;
-	char **env;	    /* KEY=VALUE from env, NULL-terminated */
-	char *env_file;	    /* "" = none */
+	char **env;	      /* KEY=VALUE from env, NULL-terminated */
+	char *env_file;	      /* "" = none */
 	char **env_file_vars; /* its KEY=VALUE lines, read at load */
 
 	int stop_signal;
 	double stop_timeout;
 
-	struct probe ready;	/* PROBE_NONE: ready once exec succeeded */
+	struct probe ready; /* PROBE_NONE: ready once exec succeeded */
 	double ready_timeout;
-	struct probe health;	/* PROBE_NONE: no health check */
+	struct probe health; /* PROBE_NONE: no health check */
 	double health_interval, health_timeout;
 	long health_retries;
 	int line_ready, line_health;
 
 	enum svc_log log;
-	char *log_path;	     /* file:PATH: the absolute PATH; else NULL */
+	char *log_path;		/* file:PATH: the absolute PATH; else NULL */
 	long long log_max_size; /* bytes; rotate when a line would pass it */
-	int log_keep;	     /* old files kept: PATH.1 (newest) .. PATH.N */
-	int line_log;	     /* of the `log` key, for cross-checks */
+	int log_keep;		/* old files kept: PATH.1 (newest) .. PATH.N */
+	int line_log;		/* of the `log` key, for cross-checks */
 };
 
 struct config {
 	char *path;
-	char *control_socket; /* "" = the default (SPEC §5) */
+	char *control_socket;		     /* "" = the default (SPEC §5) */
 	char *control_group, *monitor_group; /* "" = none */
 	gid_t control_gid, monitor_gid;	     /* resolved; (gid_t)-1 = none */
 	double shutdown_timeout, drain_delay, straggler_timeout;
@@ -84,7 +84,7 @@ struct config {
 	int include_dir_line;
 	int *forward_signals;
 	size_t nforward;
-	int log_format;	  /* enum log_format (logfmt.h): prefix, plain, json */
+	int log_format; /* enum log_format (logfmt.h): prefix, plain, json */
 	int log_timestamps;
 	size_t log_buffer; /* bytes of recent lines kept per service */
 	struct svc_conf *svcs;
@@ -107,9 +107,8 @@ struct config *conf_load(const char *path, const char *extra_main,
 			 struct conf_errors *errs);
 
 /* The same from a text in memory; name stands for the file in messages. */
-struct config *conf_load_text(const char *name, const char *text,
-			      size_t len, const char *extra_main,
-			      struct conf_errors *errs);
+struct config *conf_load_text(const char *name, const char *text, size_t len,
+			      const char *extra_main, struct conf_errors *errs);
 
 void conf_free(struct config *c);
 void conf_errors_free(struct conf_errors *errs);

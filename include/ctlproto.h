@@ -9,11 +9,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CTL_VERSION "tend/1"
-#define CTL_REQUEST_MAX 65536 /* bytes, the final newline included */
-#define CTL_WORD_MAX 255
-#define CTL_ARGS_MAX 1024
-#define CTL_BODY_MAX (16u << 20)
+#define CTL_VERSION	  "tend/1"
+#define CTL_REQUEST_MAX	  65536 /* bytes, the final newline included */
+#define CTL_WORD_MAX	  255
+#define CTL_ARGS_MAX	  1024
+#define CTL_BODY_MAX	  (16u << 20)
 #define CTL_LOG_LINES_MAX 1000000 /* the N of "log NAME N" */
 
 enum ctl_cmd {

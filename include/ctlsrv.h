@@ -13,7 +13,7 @@
 
 #define CTLSRV_CLIENTS_MAX 256
 /* Of those, kept for peers that may run every command. */
-#define CTLSRV_CLIENTS_KEPT 16
+#define CTLSRV_CLIENTS_KEPT    16
 #define CTLSRV_REQUEST_TIMEOUT 5.0
 /* A streaming client further behind than this is dropped. */
 #define CTLSRV_STREAM_BACKLOG (1u << 20)
@@ -71,8 +71,8 @@ const char *ctlsrv_path(const struct ctlsrv *srv);
 void ctlsrv_broadcast(struct ctlsrv *srv, const char *line, size_t len);
 
 /* One line (no newline) to every client following key's log. */
-void ctlsrv_follow_send(struct ctlsrv *srv, const char *key,
-			const char *line, size_t len);
+void ctlsrv_follow_send(struct ctlsrv *srv, const char *key, const char *line,
+			size_t len);
 
 /* 1 when some client streams events (so building them is worth it). */
 int ctlsrv_has_subscribers(const struct ctlsrv *srv);

@@ -13,17 +13,18 @@
 struct ctl_view {
 	const char *name;
 	const char *state;
-	pid_t pid;	   /* 0: no process */
-	double uptime;	   /* seconds of the current run */
+	pid_t pid;     /* 0: no process */
+	double uptime; /* seconds of the current run */
 	unsigned restarts, starts;
 	int ready;
 	int has_exit, wstatus; /* the last exit */
 	int main, critical;
-	const char *reason;    /* NULL: none */
-	int wanted;	       /* wanted up: check looks at it */
+	const char *reason;	   /* NULL: none */
+	int wanted;		   /* wanted up: check looks at it */
 	unsigned long log_dropped; /* output lines not written */
-	const char *health;	   /* "starting", "healthy", "unhealthy"; NULL: no check */
-	unsigned health_failures;  /* failed health checks in a row */
+	const char *
+		health; /* "starting", "healthy", "unhealthy"; NULL: no check */
+	unsigned health_failures; /* failed health checks in a row */
 };
 
 /* tend as a whole, for status and metrics. */
@@ -39,8 +40,8 @@ void ctlview_status(struct jbuf *b, const struct ctl_top *top,
 		    const struct ctl_view *v, size_t n);
 
 /* check: the named views (all, with all set: only those wanted up). */
-void ctlview_check(struct jbuf *b, const struct ctl_view *v, size_t n,
-		   int all, int shutting_down);
+void ctlview_check(struct jbuf *b, const struct ctl_view *v, size_t n, int all,
+		   int shutting_down);
 
 /* Prometheus text format (of top: orphans and log_dropped). */
 void ctlview_metrics(struct jbuf *b, const struct ctl_top *top,

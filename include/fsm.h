@@ -11,14 +11,14 @@
 #include "conf.h"
 
 enum svc_state {
-	ST_WAITING,  /* wanted up; its dependencies are not ready yet */
+	ST_WAITING, /* wanted up; its dependencies are not ready yet */
 	ST_STARTING, /* its process runs but is not ready (a oneshot until it ends) */
-	ST_RUNNING,  /* its process runs and is ready */
+	ST_RUNNING, /* its process runs and is ready */
 	ST_STOPPING, /* stop signal sent; waiting for the exit (SIGKILL at the timeout) */
-	ST_BACKOFF,  /* ended; restarts when the delay runs out */
-	ST_STOPPED,  /* down because it was asked to be (or never started) */
-	ST_DONE,     /* ended with 0 and will not restart */
-	ST_FAILED,   /* ended otherwise, or past restart-limit; will not restart */
+	ST_BACKOFF, /* ended; restarts when the delay runs out */
+	ST_STOPPED, /* down because it was asked to be (or never started) */
+	ST_DONE,    /* ended with 0 and will not restart */
+	ST_FAILED, /* ended otherwise, or past restart-limit; will not restart */
 };
 #define ST_COUNT 8
 
@@ -29,10 +29,10 @@ enum fsm_event {
 	FE_EXITED,	 /* its process ended; wstatus in the view */
 	FE_TIMER,	 /* its timer ran out */
 	FE_STOP,	 /* wanted down: tendctl stop, removal, shutdown */
-	FE_START,	 /* wanted up: tendctl start; clears failures and backoff */
-	FE_RESTART,	 /* stop if running, then start again */
-	FE_READY,	 /* its ready probe succeeded */
-	FE_UNHEALTHY,	 /* health-retries health checks failed in a row */
+	FE_START,   /* wanted up: tendctl start; clears failures and backoff */
+	FE_RESTART, /* stop if running, then start again */
+	FE_READY,   /* its ready probe succeeded */
+	FE_UNHEALTHY, /* health-retries health checks failed in a row */
 };
 #define FE_COUNT 10
 
@@ -47,23 +47,32 @@ enum fsm_failing {
 struct fsm_view {
 	enum svc_state state;
 	int want_up;
-	int deps_ready;	   /* every dependency is ready */
-	int shutting_down; /* restarts are suspended */
-	unsigned fails;	   /* failures in a row (short runs) */
-	int64_t started_ms; /* when the current run started */
-	int wstatus;	   /* FE_EXITED: the wait status */
+	int deps_ready;		  /* every dependency is ready */
+	int shutting_down;	  /* restarts are suspended */
+	unsigned fails;		  /* failures in a row (short runs) */
+	int64_t started_ms;	  /* when the current run started */
+	int wstatus;		  /* FE_EXITED: the wait status */
 	enum fsm_failing failing; /* the stop under way is a failure */
 	const struct svc_conf *conf;
 };
 
-/* Actions, or'ed. */
-#define FSM_SPAWN 0x01	     /* start the process, then report FE_SPAWNED/FE_SPAWN_FAILED */
-#define FSM_STOP_SIGNAL 0x02 /* stop-signal and SIGCONT to the process group */
-#define FSM_KILL 0x04	     /* SIGKILL to the process group */
-#define FSM_TIMER_SET 0x08   /* (re)arm the service's timer for out.timer seconds */
-#define FSM_TIMER_CLEAR 0x10 /* disarm it */
-#define FSM_RESTARTED 0x20   /* count one restart */
-#define FSM_ENDED 0x40	     /* the service ended for good on its own: done or failed */
+/*
+ * Actions, or'ed.
+ * FSM_SPAWN: start the process, then report FE_SPAWNED/FE_SPAWN_FAILED.
+ * FSM_STOP_SIGNAL: stop-signal and SIGCONT to the process group.
+ * FSM_KILL: SIGKILL to the process group.
+ * FSM_TIMER_SET: (re)arm the service's timer for out.timer seconds.
+ * FSM_TIMER_CLEAR: disarm it.
+ * FSM_RESTARTED: count one restart.
+ * FSM_ENDED: the service ended for good on its own: done or failed.
+ */
+#define FSM_SPAWN	0x01
+#define FSM_STOP_SIGNAL 0x02
+#define FSM_KILL	0x04
+#define FSM_TIMER_SET	0x08
+#define FSM_TIMER_CLEAR 0x10
+#define FSM_RESTARTED	0x20
+#define FSM_ENDED	0x40
 
 struct fsm_out {
 	enum svc_state state;

@@ -17,17 +17,20 @@ enum log_format {
 	LOGFMT_FILE,   /* a log file: the bytes as written, pieces joined */
 };
 
-enum log_stream { LOG_STDOUT, LOG_STDERR };
+enum log_stream {
+	LOG_STDOUT,
+	LOG_STDERR
+};
 
 struct logfmt_line {
 	const char *service; /* its name; "tend" for tend's own lines */
-	int own;	     /* tend's own line: "tend: msg" in prefix, plain and
+	int own; /* tend's own line: "tend: msg" in prefix, plain and
 				file; msg is the message alone */
 	enum log_stream stream;
-	const char *msg;     /* the line or piece, no newline */
+	const char *msg; /* the line or piece, no newline */
 	size_t len;
-	int flags;	     /* LOGLINE_CONT, LOGLINE_MORE */
-	int64_t ts_ms;	     /* wall clock, milliseconds since the epoch */
+	int flags;     /* LOGLINE_CONT, LOGLINE_MORE */
+	int64_t ts_ms; /* wall clock, milliseconds since the epoch */
 };
 
 /*

@@ -41,8 +41,8 @@ void logline_free(struct logline *f);
  * wholly inside data are passed without a copy. Out of memory for the held
  * bytes, they are emitted as a piece (LOGLINE_MORE) rather than lost.
  */
-void logline_feed(struct logline *f, const char *data, size_t n,
-		  logline_cb cb, void *ctx);
+void logline_feed(struct logline *f, const char *data, size_t n, logline_cb cb,
+		  void *ctx);
 
 /*
  * End of the stream: what is held goes out as a last line (no

@@ -23,12 +23,12 @@ struct logfile;
 struct svclog {
 	char name[CONF_NAME_MAX + 1];
 	enum svc_log mode;
-	struct logring ring;	 /* recent lines (piped modes only) */
-	struct logfile *file;	 /* file:PATH */
-	struct logsrc *srcs;	 /* pipes still open: this run's, and earlier
+	struct logring ring;	    /* recent lines (piped modes only) */
+	struct logfile *file;	    /* file:PATH */
+	struct logsrc *srcs;	    /* pipes still open: this run's, and earlier
 				    ones that a leftover process holds */
 	int pend_rd[2], pend_wr[2]; /* pipes made for a spawn under way */
-	unsigned long dropped;	 /* lines that could not be written */
+	unsigned long dropped;	    /* lines that could not be written */
 };
 
 /* Called for every line of a piped service (tendctl log -f). */

@@ -27,22 +27,23 @@ struct logring_rec {
  */
 struct logring {
 	unsigned char *buf;
-	size_t cap;	  /* bytes of buf */
-	size_t head;	  /* offset of the oldest record */
-	size_t used;	  /* bytes of records held, headers included */
-	size_t limit;	  /* bytes of lines to keep; 0 keeps nothing */
-	size_t bytes;	  /* bytes of lines held: the len of every record,
+	size_t cap;    /* bytes of buf */
+	size_t head;   /* offset of the oldest record */
+	size_t used;   /* bytes of records held, headers included */
+	size_t limit;  /* bytes of lines to keep; 0 keeps nothing */
+	size_t bytes;  /* bytes of lines held: the len of every record,
 			     and 1 for each that ends its line (no MORE) */
-	size_t nrec;	  /* records (pieces) held */
-	size_t nlines;	  /* whole lines held */
-	size_t ndead;	  /* private: evicted records not yet reclaimed */
+	size_t nrec;   /* records (pieces) held */
+	size_t nlines; /* whole lines held */
+	size_t ndead;  /* private: evicted records not yet reclaimed */
 	/* Private to logring.c: the line each stream is in the middle of. */
 	struct logring_cur {
-		size_t first, last; /* offsets of its first and newest records */
-		size_t bytes;	    /* its bytes so far */
-		int more;	    /* the newest piece pushed had LOGLINE_MORE */
-		int drop;	    /* the line is not kept: nor are its pieces */
-	} cur[2];		    /* by stream: stdout, stderr */
+		size_t first,
+			last; /* offsets of its first and newest records */
+		size_t bytes; /* its bytes so far */
+		int more;     /* the newest piece pushed had LOGLINE_MORE */
+		int drop;     /* the line is not kept: nor are its pieces */
+	} cur[2];	      /* by stream: stdout, stderr */
 };
 
 void logring_init(struct logring *r, size_t limit);

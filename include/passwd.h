@@ -10,9 +10,9 @@
 #include <sys/types.h>
 
 struct ids {
-	uid_t uid;   /* what to setuid to; (uid_t)-1: don't change */
-	gid_t gid;   /* what to setgid to; (gid_t)-1: don't change */
-	gid_t *groups;  /* supplementary groups (malloc'd; NULL when none) */
+	uid_t uid;	/* what to setuid to; (uid_t)-1: don't change */
+	gid_t gid;	/* what to setgid to; (gid_t)-1: don't change */
+	gid_t *groups;	/* supplementary groups (malloc'd; NULL when none) */
 	size_t ngroups; /* meaningful only when uid is set */
 };
 
@@ -45,8 +45,8 @@ int ids_resolve_text(const char *passwd_text, size_t plen,
  * "PATH: reason").
  */
 int ids_resolve(const char *passwd_path, const char *group_path,
-		const char *user, const char *group, struct ids *out,
-		char *err, size_t errlen);
+		const char *user, const char *group, struct ids *out, char *err,
+		size_t errlen);
 
 /* Frees the groups and empties *ids (NULL-safe inside; ids itself not freed). */
 void ids_free(struct ids *ids);

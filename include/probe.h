@@ -30,7 +30,7 @@ struct probe {
 	char *host; /* as written (IPv6 in brackets), for messages and the
 		     * Host header; "127.0.0.1" for tcp:PORT */
 	int port;
-	char *path; /* PROBE_HTTP: starts with '/', "/" when none given */
+	char *path;  /* PROBE_HTTP: starts with '/', "/" when none given */
 	char **argv; /* PROBE_EXEC: split like a shell would, no expansion */
 };
 
@@ -85,11 +85,11 @@ int probe_http_ok(int status);
 
 /* What one sd_notify datagram says (newline-separated KEY=VALUE). */
 struct notify_msg {
-	int ready;	   /* READY=1 */
-	int stopping;	   /* STOPPING=1 */
-	int has_status;	   /* STATUS=... given */
-	char status[256];  /* its value, cut to fit, control bytes removed */
-	int has_mainpid;   /* MAINPID=N given (not acted upon, only noted) */
+	int ready;	  /* READY=1 */
+	int stopping;	  /* STOPPING=1 */
+	int has_status;	  /* STATUS=... given */
+	char status[256]; /* its value, cut to fit, control bytes removed */
+	int has_mainpid;  /* MAINPID=N given (not acted upon, only noted) */
 	long mainpid;
 };
 

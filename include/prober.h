@@ -14,34 +14,39 @@
 
 struct svc;
 
-enum health_state { HEALTH_NONE, HEALTH_STARTING, HEALTH_HEALTHY, HEALTH_UNHEALTHY };
+enum health_state {
+	HEALTH_NONE,
+	HEALTH_STARTING,
+	HEALTH_HEALTHY,
+	HEALTH_UNHEALTHY
+};
 
 #define ATTEMPT_BUF 1024
 
 /* One tcp, http or exec attempt. */
 struct attempt {
-	int purpose;  /* 0: idle; else PROBE_FOR_READY or PROBE_FOR_HEALTH */
-	int fd;	      /* tcp, http: the socket; -1 */
+	int purpose; /* 0: idle; else PROBE_FOR_READY or PROBE_FOR_HEALTH */
+	int fd;	     /* tcp, http: the socket; -1 */
 	ev_io io;
 	ev_timer tmo;
 	pid_t pid;    /* exec: the probe process until it is reaped; 0 */
 	int reported; /* exec: its outcome was given (timeout, cancel) */
 	size_t sent, len;
-	char *buf;    /* http: the request, then the answer (ATTEMPT_BUF
+	char *buf; /* http: the request, then the answer (ATTEMPT_BUF
 			 bytes, only while an http attempt runs) */
 	size_t reqlen;
 };
 
 struct svcprobe {
 	struct attempt at;
-	ev_timer next;	      /* the next attempt: a ready retry, a health check */
-	double retry;	      /* the ready retry interval, doubled up to 1 s */
-	int notify_fd;	      /* notify: the socket, kept for the service's life */
+	ev_timer next; /* the next attempt: a ready retry, a health check */
+	double retry;  /* the ready retry interval, doubled up to 1 s */
+	int notify_fd; /* notify: the socket, kept for the service's life */
 	ev_io notify_io;
-	char notify_env[128]; /* "NOTIFY_SOCKET=@..." */
+	char notify_env[128];	/* "NOTIFY_SOCKET=@..." */
 	int ready_rd, ready_wr; /* fd:N: this run's pipe */
 	ev_io ready_io;
-	int not_ready;	      /* STOPPING=1 came from the service */
+	int not_ready; /* STOPPING=1 came from the service */
 	enum health_state health;
 	unsigned health_fails;
 };

@@ -8,8 +8,8 @@
 struct spawn_req {
 	char *const *argv; /* argv[0] is the program, searched in PATH */
 	char *const *envp;
-	int own_pgrp;	 /* single mode: the child leads a new process group */
-	int fg_tty;	 /* ... and becomes the foreground group of fd 0's tty */
+	int own_pgrp; /* single mode: the child leads a new process group */
+	int fg_tty;   /* ... and becomes the foreground group of fd 0's tty */
 	int new_session; /* config mode: setsid() */
 	int stdin_null;	 /* stdin from /dev/null */
 	int close_fds;	 /* nothing beyond 0-2 passes, not even inherited fds */
@@ -20,15 +20,17 @@ struct spawn_req {
 	const char *workdir; /* NULL or "": unchanged */
 	int set_umask;
 	mode_t umask;
-	int out_fd, err_fd; /* above 2: the child's stdout/stderr; else tend's */
+	int out_fd,
+		err_fd; /* above 2: the child's stdout/stderr; else tend's */
 	const struct rlimit *nofile; /* NULL, or RLIMIT_NOFILE to give back */
-	int ready_fd, ready_num; /* ready_fd above 2: the child's fd ready_num */
+	int ready_fd,
+		ready_num; /* ready_fd above 2: the child's fd ready_num */
 };
 
 /* Why a child could not exec: the step that failed and its errno. */
 struct spawn_err {
-	int err;	   /* 0: exec succeeded */
-	const char *step;  /* "exec", "chdir", "setuid", ... */
+	int err;	  /* 0: exec succeeded */
+	const char *step; /* "exec", "chdir", "setuid", ... */
 };
 
 /*

@@ -29,11 +29,11 @@ struct sup {
 	int pid1;
 
 	enum sd_phase phase;
-	int exit_code;	  /* decided when tend exits */
-	int cause_code;	  /* of the critical service that caused the shutdown,
+	int exit_code;	    /* decided when tend exits */
+	int cause_code;	    /* of the critical service that caused the shutdown,
 			     or of "every service ended"; -1: none */
-	int ended_on_own; /* some service ended for good by itself */
-	int finished;	  /* the loop is told to stop */
+	int ended_on_own;   /* some service ended for good by itself */
+	int finished;	    /* the loop is told to stop */
 	struct ctlsrv *ctl; /* the control socket; NULL when none */
 	double started;	    /* ev_time() when tend started */
 	struct plan_node *nodes; /* the dependency graph of svcs (see graph()) */

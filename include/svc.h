@@ -23,17 +23,17 @@ struct svc {
 	pid_t pid;	   /* 0 when no process runs */
 	pid_t last_pid;	   /* of the latest run, for events after it ended */
 	pid_t dead_pid;	   /* a child whose exec failed, still to be reaped */
-	int exec_fd;	   /* the exec status pipe of pid until exec is known; -1 */
+	int exec_fd; /* the exec status pipe of pid until exec is known; -1 */
 	ev_io exec_io;
 	int64_t started_ms;
-	int has_exit;	   /* last_wstatus holds the last run's end */
+	int has_exit; /* last_wstatus holds the last run's end */
 	int last_wstatus;
 	const char *reason;
 	enum fsm_failing failing; /* tend is stopping it for a failure */
-	int cmdline;	   /* the main command given after -- (both mode) */
-	int removed;	   /* reload removed it: dropped once stopped */
+	int cmdline; /* the main command given after -- (both mode) */
+	int removed; /* reload removed it: dropped once stopped */
 	ev_timer timer;
-	struct svclog log; /* its output: pipes, ring, log file */
+	struct svclog log;     /* its output: pipes, ring, log file */
 	struct svcprobe probe; /* its ready probe and health check */
 	struct sup *sup;
 };

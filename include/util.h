@@ -6,7 +6,7 @@
 
 /* The struct that embeds member ptr (a watcher inside its owner). */
 #define container_of(ptr, type, member) \
-	((type *)(void *)((char *)(ptr) - offsetof(type, member)))
+	((type *)(void *)((char *)(ptr)-offsetof(type, member)))
 
 /*
  * A whole decimal number from lo to hi (lo >= 0): digits only, no sign or

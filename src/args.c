@@ -76,9 +76,9 @@ static int apply(struct args *a, char opt, const char *val, char *err,
 	case 'e':
 		v = util_parse_int(val, 0, 255);
 		if (v < 0)
-			return usage_err(err, errlen,
-					 "invalid exit code '%s' for -e (0-255)",
-					 val);
+			return usage_err(
+				err, errlen,
+				"invalid exit code '%s' for -e (0-255)", val);
 		for (i = 0; i < a->nremap; i++)
 			if (a->remap[i] == v)
 				return 0;
@@ -96,8 +96,8 @@ static int apply(struct args *a, char opt, const char *val, char *err,
 	case 'p':
 		v = sig_parse(val);
 		if (v < 0)
-			return usage_err(err, errlen, "invalid signal '%s' for -p",
-					 val);
+			return usage_err(err, errlen,
+					 "invalid signal '%s' for -p", val);
 		a->pdeathsig = v;
 		return 0;
 	default:
@@ -114,8 +114,8 @@ static const struct {
 	const char *name;
 	char opt;
 } long_opts[] = {
-	{ "help", 'h' },  { "version", 'V' }, { "verbose", 'v' },
-	{ "quiet", 'q' }, { "config", 'c' },  { "check", 'C' },
+	{ "help", 'h' },   { "version", 'V' }, { "verbose", 'v' },
+	{ "quiet", 'q' },  { "config", 'c' },  { "check", 'C' },
 	{ "socket", 'S' },
 };
 
@@ -135,14 +135,15 @@ static int parse_long(struct args *a, int argc, char *const argv[], int i,
 		if (!takes_value(opt)) {
 			if (eq != NULL)
 				return usage_err(err, errlen,
-						 "option '%s' takes no value", argv[i]);
+						 "option '%s' takes no value",
+						 argv[i]);
 			return apply(a, opt, NULL, err, errlen) < 0 ? -1 : 1;
 		}
 		if (eq != NULL)
 			return apply(a, opt, eq + 1, err, errlen) < 0 ? -1 : 1;
 		if (i + 1 >= argc)
-			return usage_err(err, errlen, "option '%s' needs a value",
-					 argv[i]);
+			return usage_err(err, errlen,
+					 "option '%s' needs a value", argv[i]);
 		return apply(a, opt, argv[i + 1], err, errlen) < 0 ? -1 : 2;
 	}
 	return usage_err(err, errlen, "unknown option '%s'", argv[i]);
@@ -172,8 +173,8 @@ static int parse_short(struct args *a, int argc, char *const argv[], int i,
 			return 1;
 		}
 		if (i + 1 >= argc)
-			return usage_err(err, errlen, "option '%s' needs a value",
-					 optname);
+			return usage_err(err, errlen,
+					 "option '%s' needs a value", optname);
 		if (apply(a, opt, argv[i + 1], err, errlen) < 0)
 			return -1;
 		return 2;

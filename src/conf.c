@@ -24,7 +24,7 @@
 #include "signames.h"
 
 #define PASSWD_FILE "/etc/passwd"
-#define GROUP_FILE "/etc/group"
+#define GROUP_FILE  "/etc/group"
 /* Probe hosts: names from it, no DNS (SPEC §5). */
 #define HOSTS_FILE "/etc/hosts"
 /* Ad-blocking hosts files run to megabytes: room for them. */
@@ -34,9 +34,9 @@
 #define LOG_MAX_SIZE_MIN 4096LL
 /* Beyond any disk, and far from LLONG_MAX: size + a line cannot wrap. */
 #define LOG_MAX_SIZE_MAX (1LL << 62)
-#define LOG_KEEP_MAX 1000LL
+#define LOG_KEEP_MAX	 1000LL
 /* Per service, all kept in memory: a bound that a typo cannot exceed. */
-#define LOG_BUFFER_MAX (64LL << 20)
+#define LOG_BUFFER_MAX	   (64LL << 20)
 #define HEALTH_RETRIES_MAX 1000000LL
 
 /*
@@ -127,7 +127,7 @@ static int key_line(const struct source *src, int sec, const char *key)
 	return line;
 }
 
-#define BAD(src, sec, key, ...) \
+#define BAD(src, sec, key, ...)                                             \
 	conf_error((src)->errs, (src)->file, key_line((src), (sec), (key)), \
 		   __VA_ARGS__)
 
@@ -137,8 +137,9 @@ static int get_duration(const struct source *src, cfg_t *cfg, int sec,
 	const char *v = cfg_getstr(cfg, key);
 
 	if (confutil_duration(v, positive, out) < 0) {
-		BAD(src, sec, key, "%s: invalid duration '%s' (seconds, %s, up to %g)",
-		    key, v, positive ? "> 0" : ">= 0", CONFUTIL_DURATION_MAX);
+		BAD(src, sec, key,
+		    "%s: invalid duration '%s' (seconds, %s, up to %g)", key, v,
+		    positive ? "> 0" : ">= 0", CONFUTIL_DURATION_MAX);
 		return -1;
 	}
 	return 0;
@@ -150,7 +151,8 @@ static int get_bool(const struct source *src, cfg_t *cfg, int sec,
 	const char *v = cfg_getstr(cfg, key);
 
 	if (confutil_bool(v, out) < 0) {
-		BAD(src, sec, key, "%s: invalid value '%s' (true or false)", key, v);
+		BAD(src, sec, key, "%s: invalid value '%s' (true or false)",
+		    key, v);
 		return -1;
 	}
 	return 0;
@@ -225,10 +227,13 @@ static int parse_type_restart(const struct source *src, cfg_t *cfg, int sec,
 	else if (strcmp(type, "oneshot") == 0)
 		s->type = SVC_ONESHOT;
 	else
-		bad |= BAD(src, sec, "type", "type: invalid value '%s' (simple or oneshot)", type);
+		bad |= BAD(src, sec, "type",
+			   "type: invalid value '%s' (simple or oneshot)",
+			   type);
 
 	if (restart[0] == '\0')
-		s->restart = s->type == SVC_ONESHOT ? RESTART_NEVER : RESTART_ALWAYS;
+		s->restart = s->type == SVC_ONESHOT ? RESTART_NEVER
+						    : RESTART_ALWAYS;
 	else if (strcmp(restart, "always") == 0)
 		s->restart = RESTART_ALWAYS;
 	else if (strcmp(restart, "on-failure") == 0)
@@ -236,9 +241,10 @@ static int parse_type_restart(const struct source *src, cfg_t *cfg, int sec,
 	else if (strcmp(restart, "never") == 0)
 		s->restart = RESTART_NEVER;
 	else
-		bad |= BAD(src, sec, "restart",
-			   "restart: invalid value '%s' (always, on-failure or never)",
-			   restart);
+		bad |= BAD(
+			src, sec, "restart",
+			"restart: invalid value '%s' (always, on-failure or never)",
+			restart);
 	return bad ? -1 : 0;
 }
 
@@ -286,14 +292,17 @@ static int parse_env(const struct source *src, cfg_t *cfg, int sec,
 		if (confutil_env_entry(s->env[i]) == 0)
 			continue;
 		if (eq != NULL)
-			bad |= BAD(src, sec, "env",
-				   "env: '%.*s' is not a variable name (letters, digits, _; its value is not shown)",
-				   (int)(eq - s->env[i] > 64 ? 64 : eq - s->env[i]),
-				   s->env[i]);
+			bad |= BAD(
+				src, sec, "env",
+				"env: '%.*s' is not a variable name (letters, digits, _; its value is not shown)",
+				(int)(eq - s->env[i] > 64 ? 64
+							  : eq - s->env[i]),
+				s->env[i]);
 		else
-			bad |= BAD(src, sec, "env",
-				   "env: entry %zu has no '=' (KEY=VALUE expected; not shown)",
-				   i + 1);
+			bad |= BAD(
+				src, sec, "env",
+				"env: entry %zu has no '=' (KEY=VALUE expected; not shown)",
+				i + 1);
 	}
 	if (s->env_file[0] != '\0' &&
 	    envfile_read(s->env_file, &s->env_file_vars, err, sizeof(err)) < 0)
@@ -344,14 +353,15 @@ static int parse_log(const struct source *src, cfg_t *cfg, int sec,
 			bad |= BAD(src, sec, "log",
 				   "log: '%s' is not an absolute path", path);
 		else if (names_dir(path))
-			bad |= BAD(src, sec, "log", "log: '%s' names a directory",
-				   path);
+			bad |= BAD(src, sec, "log",
+				   "log: '%s' names a directory", path);
 		else if ((s->log_path = strdup(path)) == NULL)
 			bad |= BAD(src, sec, "log", "out of memory");
 	} else {
-		bad |= BAD(src, sec, "log",
-			   "log: invalid value '%s' (\"\", \"inherit\", \"null\" or \"file:PATH\")",
-			   v);
+		bad |= BAD(
+			src, sec, "log",
+			"log: invalid value '%s' (\"\", \"inherit\", \"null\" or \"file:PATH\")",
+			v);
 	}
 	if (get_whole(src, cfg, sec, "log-max-size", "bytes, ",
 		      LOG_MAX_SIZE_MIN, LOG_MAX_SIZE_MAX, &n) < 0)
@@ -400,7 +410,8 @@ static int parse_probes(const struct source *src, cfg_t *cfg, int sec,
 	s->line_ready = key_line(src, sec, "ready");
 	s->line_health = key_line(src, sec, "health-check");
 	bad |= get_probe(src, cfg, sec, "ready", 1, &s->ready);
-	bad |= get_duration(src, cfg, sec, "ready-timeout", 1, &s->ready_timeout);
+	bad |= get_duration(src, cfg, sec, "ready-timeout", 1,
+			    &s->ready_timeout);
 	bad |= get_probe(src, cfg, sec, "health-check", 0, &s->health);
 	bad |= get_duration(src, cfg, sec, "health-interval", 1,
 			    &s->health_interval);
@@ -413,11 +424,13 @@ static int parse_probes(const struct source *src, cfg_t *cfg, int sec,
 		s->health_retries = (long)n;
 	/* A oneshot's readiness is its exit 0; it is not there to check. */
 	if (s->type == SVC_ONESHOT && s->ready.kind != PROBE_NONE)
-		bad |= BAD(src, sec, "ready",
-			   "ready: a oneshot is ready when it exits 0 (no ready probe)");
+		bad |= BAD(
+			src, sec, "ready",
+			"ready: a oneshot is ready when it exits 0 (no ready probe)");
 	if (s->type == SVC_ONESHOT && s->health.kind != PROBE_NONE)
-		bad |= BAD(src, sec, "health-check",
-			   "health-check: a oneshot runs to completion (no health check)");
+		bad |= BAD(
+			src, sec, "health-check",
+			"health-check: a oneshot runs to completion (no health check)");
 	return bad ? -1 : 0;
 }
 
@@ -435,9 +448,10 @@ static int parse_service(const struct source *src, cfg_t *cfg, int sec,
 	s->line_main = key_line(src, sec, "main");
 	s->file = strdup(src->file);
 	if (confutil_name(name) < 0)
-		bad |= conf_error(src->errs, src->file, s->line,
-				  "invalid service name '%s' (1 to %d of A-Z a-z 0-9 _ . -)",
-				  name, CONF_NAME_MAX);
+		bad |= conf_error(
+			src->errs, src->file, s->line,
+			"invalid service name '%s' (1 to %d of A-Z a-z 0-9 _ . -)",
+			name, CONF_NAME_MAX);
 	else if (strcmp(name, "tend") == 0)
 		bad |= conf_error(src->errs, src->file, s->line,
 				  "the service name 'tend' is reserved");
@@ -471,39 +485,49 @@ static int parse_service(const struct source *src, cfg_t *cfg, int sec,
 	bad |= get_duration(src, cfg, sec, "stop-timeout", 1, &s->stop_timeout);
 	if (!delays_bad && s->restart_delay_max < s->restart_delay)
 		bad |= BAD(src, sec,
-			   confscan_key_line(&src->scan, sec, "restart-delay-max") ?
-				   "restart-delay-max" : "restart-delay",
+			   confscan_key_line(&src->scan, sec,
+					     "restart-delay-max")
+				   ? "restart-delay-max"
+				   : "restart-delay",
 			   "restart-delay-max (%g) is below restart-delay (%g)",
 			   s->restart_delay_max, s->restart_delay);
 
 	v = cfg_getstr(cfg, "restart-limit");
 	if (confutil_count(v, &s->restart_limit) < 0)
-		bad |= BAD(src, sec, "restart-limit",
-			   "restart-limit: invalid value '%s' (a whole number >= 0)", v);
+		bad |= BAD(
+			src, sec, "restart-limit",
+			"restart-limit: invalid value '%s' (a whole number >= 0)",
+			v);
 	v = cfg_getstr(cfg, "umask");
 	if (confutil_umask(v, &s->umask) < 0)
-		bad |= BAD(src, sec, "umask", "umask: invalid value '%s' (octal, 000 to 777)", v);
+		bad |= BAD(src, sec, "umask",
+			   "umask: invalid value '%s' (octal, 000 to 777)", v);
 	v = cfg_getstr(cfg, "stop-signal");
 	sig = sig_parse(v);
 	if (sig < 0)
-		bad |= BAD(src, sec, "stop-signal", "stop-signal: unknown signal '%s'", v);
+		bad |= BAD(src, sec, "stop-signal",
+			   "stop-signal: unknown signal '%s'", v);
 	else if (sig == SIGSTOP)
-		bad |= BAD(src, sec, "stop-signal", "stop-signal: STOP cannot stop a service");
+		bad |= BAD(src, sec, "stop-signal",
+			   "stop-signal: STOP cannot stop a service");
 	s->stop_signal = sig;
 	if (s->workdir[0] != '\0' && s->workdir[0] != '/')
-		bad |= BAD(src, sec, "workdir", "workdir: '%s' is not an absolute path",
-			   s->workdir);
+		bad |= BAD(src, sec, "workdir",
+			   "workdir: '%s' is not an absolute path", s->workdir);
 
 	if (s->main && confscan_key_line(&src->scan, sec, "restart") != 0)
-		bad |= BAD(src, sec, "restart",
-			   "restart: the main service never restarts (its exit ends tend)");
+		bad |= BAD(
+			src, sec, "restart",
+			"restart: the main service never restarts (its exit ends tend)");
 	if (s->main)
 		s->restart = RESTART_NEVER;
 	if (s->main && s->disabled)
-		bad |= BAD(src, sec, "disabled", "the main service cannot be disabled");
+		bad |= BAD(src, sec, "disabled",
+			   "the main service cannot be disabled");
 	if (s->type == SVC_ONESHOT && s->restart == RESTART_ALWAYS)
-		bad |= BAD(src, sec, "restart",
-			   "restart: a oneshot cannot restart always (use on-failure)");
+		bad |= BAD(
+			src, sec, "restart",
+			"restart: a oneshot cannot restart always (use on-failure)");
 
 	bad |= parse_probes(src, cfg, sec, s);
 	bad |= parse_log(src, cfg, sec, s);
@@ -526,7 +550,8 @@ static int parse_group(const struct source *src, cfg_t *cfg, const char *key,
 		return BAD(src, -1, key, "out of memory");
 	if (v[0] == '\0')
 		return 0;
-	if (ids_resolve(PASSWD_FILE, GROUP_FILE, "", v, &ids, err, sizeof(err)) < 0)
+	if (ids_resolve(PASSWD_FILE, GROUP_FILE, "", v, &ids, err,
+			sizeof(err)) < 0)
 		return BAD(src, -1, key, "%s: %s", key, err);
 	*gid = ids.gid;
 	ids_free(&ids);
@@ -543,11 +568,13 @@ static int parse_control(const struct source *src, cfg_t *cfg, struct config *c)
 		return BAD(src, -1, "control-socket", "out of memory");
 	if (sock[0] != '\0' && sock[0] != '/')
 		bad |= BAD(src, -1, "control-socket",
-			   "control-socket: '%s' is not an absolute path", sock);
-	else if (strlen(sock) >= 108)
-		bad |= BAD(src, -1, "control-socket",
-			   "control-socket: '%s' is too long for a socket path (107 bytes)",
+			   "control-socket: '%s' is not an absolute path",
 			   sock);
+	else if (strlen(sock) >= 108)
+		bad |= BAD(
+			src, -1, "control-socket",
+			"control-socket: '%s' is too long for a socket path (107 bytes)",
+			sock);
 	bad |= parse_group(src, cfg, "control-group", &c->control_group,
 			   &c->control_gid);
 	bad |= parse_group(src, cfg, "monitor-group", &c->monitor_group,
@@ -570,8 +597,10 @@ static int parse_log_globals(const struct source *src, cfg_t *cfg,
 	else if (strcmp(v, "json") == 0)
 		c->log_format = LOGFMT_JSON;
 	else
-		bad |= BAD(src, -1, "log-format",
-			   "log-format: invalid value '%s' (prefix, plain or json)", v);
+		bad |= BAD(
+			src, -1, "log-format",
+			"log-format: invalid value '%s' (prefix, plain or json)",
+			v);
 	bad |= get_bool(src, cfg, -1, "log-timestamps", &c->log_timestamps);
 	if (get_whole(src, cfg, -1, "log-buffer", "bytes, ", 0, LOG_BUFFER_MAX,
 		      &n) < 0)
@@ -587,7 +616,8 @@ static int parse_globals(const struct source *src, cfg_t *cfg, struct config *c)
 	char *dir;
 	int bad = 0;
 
-	bad |= get_duration(src, cfg, -1, "shutdown-timeout", 1, &c->shutdown_timeout);
+	bad |= get_duration(src, cfg, -1, "shutdown-timeout", 1,
+			    &c->shutdown_timeout);
 	bad |= get_duration(src, cfg, -1, "drain-delay", 0, &c->drain_delay);
 	bad |= get_duration(src, cfg, -1, "straggler-timeout", 0,
 			    &c->straggler_timeout);
@@ -607,11 +637,14 @@ static int parse_globals(const struct source *src, cfg_t *cfg, struct config *c)
 			bad |= BAD(src, -1, "forward-signals",
 				   "forward-signals: unknown signal '%s'", v);
 		else if (sig == SIGTERM || sig == SIGINT || sig == SIGHUP)
-			bad |= BAD(src, -1, "forward-signals",
-				   "forward-signals: %s is tend's own (shutdown or reload)", v);
+			bad |= BAD(
+				src, -1, "forward-signals",
+				"forward-signals: %s is tend's own (shutdown or reload)",
+				v);
 		else if (!sig_forwardable(sig))
 			bad |= BAD(src, -1, "forward-signals",
-				   "forward-signals: %s cannot be forwarded", v);
+				   "forward-signals: %s cannot be forwarded",
+				   v);
 		else
 			c->forward_signals[c->nforward++] = sig;
 	}
@@ -634,7 +667,8 @@ static int take_services(struct source *src, cfg_t *cfg, struct config *c)
 	for (i = 0; i < n; i++) {
 		int sec = confscan_nth_section(&src->scan, "service", i);
 
-		if (sec < 0) /* scanner and libconfuse disagree: cannot happen */
+		if (sec <
+		    0) /* scanner and libconfuse disagree: cannot happen */
 			return conf_error(src->errs, src->file, 0,
 					  "cannot locate service %u", i);
 		bad |= parse_service(src, cfg_getnsec(cfg, "service", i), sec,
@@ -656,21 +690,27 @@ static int scan_duplicates(const struct source *src)
 
 	for (i = 0; i < sc->nsections; i++)
 		for (j = 0; j < i; j++)
-			if (strcmp(sc->sections[i].kind, sc->sections[j].kind) == 0 &&
-			    strcmp(sc->sections[i].title, sc->sections[j].title) == 0) {
-				bad |= conf_error(src->errs, src->file, sc->sections[i].line,
-						  "%s '%s' is defined twice (first at %s:%d)",
-						  sc->sections[i].kind, sc->sections[i].title,
-						  src->file, sc->sections[j].line);
+			if (strcmp(sc->sections[i].kind,
+				   sc->sections[j].kind) == 0 &&
+			    strcmp(sc->sections[i].title,
+				   sc->sections[j].title) == 0) {
+				bad |= conf_error(
+					src->errs, src->file,
+					sc->sections[i].line,
+					"%s '%s' is defined twice (first at %s:%d)",
+					sc->sections[i].kind,
+					sc->sections[i].title, src->file,
+					sc->sections[j].line);
 				break;
 			}
 	for (i = 0; i < sc->nkeys; i++)
 		for (j = 0; j < i; j++)
 			if (sc->keys[i].section == sc->keys[j].section &&
 			    strcmp(sc->keys[i].name, sc->keys[j].name) == 0) {
-				bad |= conf_error(src->errs, src->file, sc->keys[i].line,
-						  "'%s' is set twice (first at line %d)",
-						  sc->keys[i].name, sc->keys[j].line);
+				bad |= conf_error(
+					src->errs, src->file, sc->keys[i].line,
+					"'%s' is set twice (first at line %d)",
+					sc->keys[i].name, sc->keys[j].line);
 				break;
 			}
 	return bad ? -1 : 0;
@@ -688,11 +728,13 @@ static int scan_empty_names(const struct source *src)
 
 	for (i = 0; i < sc->nkeys; i++)
 		if (sc->keys[i].name[0] == '\0')
-			bad |= conf_error(src->errs, src->file, sc->keys[i].line,
+			bad |= conf_error(src->errs, src->file,
+					  sc->keys[i].line,
 					  "a key's name cannot be empty");
 	for (i = 0; i < sc->nsections; i++)
 		if (sc->sections[i].kind[0] == '\0')
-			bad |= conf_error(src->errs, src->file, sc->sections[i].line,
+			bad |= conf_error(src->errs, src->file,
+					  sc->sections[i].line,
 					  "a section's name cannot be empty");
 	return bad ? -1 : 0;
 }
@@ -712,15 +754,16 @@ static int parse_source(struct source *src, const char *text, size_t len,
 	if (confscan_run(text, len, &src->scan, &line, err, sizeof(err)) < 0)
 		return conf_error(src->errs, src->file, line, "%s", err);
 	if (memchr(text, '\0', len) != NULL) /* the scan reports it; in case */
-		return conf_error(src->errs, src->file, 0, "the file holds a NUL byte");
+		return conf_error(src->errs, src->file, 0,
+				  "the file holds a NUL byte");
 	bad |= scan_duplicates(src);
 	bad |= scan_empty_names(src);
 	for (i = 0; !top && i < src->scan.nkeys; i++)
 		if (src->scan.keys[i].section < 0)
-			bad |= conf_error(src->errs, src->file,
-					  src->scan.keys[i].line,
-					  "'%s' is a global key: only services may be defined in an include-dir file",
-					  src->scan.keys[i].name);
+			bad |= conf_error(
+				src->errs, src->file, src->scan.keys[i].line,
+				"'%s' is a global key: only services may be defined in an include-dir file",
+				src->scan.keys[i].name);
 	if (bad)
 		return -1;
 
@@ -745,7 +788,8 @@ static int parse_source(struct source *src, const char *text, size_t len,
 		 * a key: `"" }`). A load must never fail silently.
 		 */
 		if (src->errs->n == nerrs)
-			conf_error(src->errs, src->file, cfg->line, "syntax error");
+			conf_error(src->errs, src->file, cfg->line,
+				   "syntax error");
 		cfg_free(cfg);
 		return -1;
 	}
@@ -777,7 +821,8 @@ static char *read_file(const char *path, size_t *len, struct conf_errors *errs)
 		return NULL;
 	}
 	if (st.st_size > CONF_FILE_MAX) {
-		conf_error(errs, path, 0, "larger than %d bytes", CONF_FILE_MAX);
+		conf_error(errs, path, 0, "larger than %d bytes",
+			   CONF_FILE_MAX);
 		close(fd);
 		return NULL;
 	}
@@ -867,7 +912,8 @@ static int load_include_dir(struct config *c, struct hosts *hosts,
 	for (i = 0; i < n; i++) {
 		char *p;
 
-		if (asprintf(&p, "%s/%s", c->include_dir, list[i]->d_name) < 0) {
+		if (asprintf(&p, "%s/%s", c->include_dir, list[i]->d_name) <
+		    0) {
 			bad = -1;
 		} else {
 			bad |= load_one(p, 0, c, hosts, errs);
@@ -901,26 +947,31 @@ static int check_names(const struct config *c, const char *extra_main,
 
 		for (j = 0; j < i; j++)
 			if (strcmp(c->svcs[j].name, s->name) == 0) {
-				bad |= conf_error(errs, s->file, s->line,
-						  "service '%s' is defined twice (first at %s:%d)",
-						  s->name, c->svcs[j].file, c->svcs[j].line);
+				bad |= conf_error(
+					errs, s->file, s->line,
+					"service '%s' is defined twice (first at %s:%d)",
+					s->name, c->svcs[j].file,
+					c->svcs[j].line);
 				break;
 			}
 		if (extra_main != NULL && strcmp(s->name, extra_main) == 0)
-			bad |= conf_error(errs, s->file, s->line,
-					  "service '%s': that name is the command given after --",
-					  s->name);
+			bad |= conf_error(
+				errs, s->file, s->line,
+				"service '%s': that name is the command given after --",
+				s->name);
 		if (!s->main)
 			continue;
 		if (extra_main != NULL)
-			bad |= conf_error(errs, s->file, s->line_main,
-					  "service '%s' is main, but the command given after -- is the main service",
-					  s->name);
+			bad |= conf_error(
+				errs, s->file, s->line_main,
+				"service '%s' is main, but the command given after -- is the main service",
+				s->name);
 		else if (first_main != NULL)
-			bad |= conf_error(errs, s->file, s->line_main,
-					  "two main services: '%s' and '%s' (%s:%d)",
-					  s->name, first_main->name,
-					  first_main->file, first_main->line_main);
+			bad |= conf_error(
+				errs, s->file, s->line_main,
+				"two main services: '%s' and '%s' (%s:%d)",
+				s->name, first_main->name, first_main->file,
+				first_main->line_main);
 		else
 			first_main = s;
 	}
@@ -930,7 +981,8 @@ static int check_names(const struct config *c, const char *extra_main,
 /* Resolves depends to indices (plan nodes); reports unknown names and cycles. */
 static int check_depends(const struct config *c, struct conf_errors *errs)
 {
-	struct plan_node *nodes = calloc(c->nsvcs ? c->nsvcs : 1, sizeof(*nodes));
+	struct plan_node *nodes =
+		calloc(c->nsvcs ? c->nsvcs : 1, sizeof(*nodes));
 	size_t *cycle = calloc(c->nsvcs ? c->nsvcs : 1, sizeof(*cycle));
 	size_t i, k, n;
 	int bad = 0;
@@ -953,12 +1005,15 @@ static int check_depends(const struct config *c, struct conf_errors *errs)
 			const struct svc_conf *t = conf_find(c, *d);
 
 			if (t == NULL)
-				bad |= conf_error(errs, s->file, s->line_depends,
-						  "service '%s' depends on '%s', which is not defined",
-						  s->name, *d);
+				bad |= conf_error(
+					errs, s->file, s->line_depends,
+					"service '%s' depends on '%s', which is not defined",
+					s->name, *d);
 			else if (t == s)
-				bad |= conf_error(errs, s->file, s->line_depends,
-						  "service '%s' depends on itself", s->name);
+				bad |= conf_error(
+					errs, s->file, s->line_depends,
+					"service '%s' depends on itself",
+					s->name);
 			else
 				deps[nodes[i].ndeps++] = (size_t)(t - c->svcs);
 		}
@@ -972,8 +1027,8 @@ static int check_depends(const struct config *c, struct conf_errors *errs)
 		size_t len = 0;
 
 		for (k = 0; k <= n && len < sizeof(path); k++)
-			len += (size_t)snprintf(path + len, sizeof(path) - len, "%s%s",
-						k ? " -> " : "",
+			len += (size_t)snprintf(path + len, sizeof(path) - len,
+						"%s%s", k ? " -> " : "",
 						c->svcs[cycle[k % n]].name);
 		bad = conf_error(errs, s->file, s->line_depends,
 				 "dependency cycle: %s", path);
@@ -1062,17 +1117,19 @@ static int check_log_files(const struct config *c, struct conf_errors *errs)
 			if (j == i || norm[j] == NULL)
 				continue;
 			if (j < i && strcmp(norm[i], norm[j]) == 0) {
-				bad |= conf_error(errs, s->file, s->line_log,
-						  "service '%s' logs to '%s', as service '%s' does (first at %s:%d)",
-						  s->name, s->log_path, t->name,
-						  t->file, t->line_log);
+				bad |= conf_error(
+					errs, s->file, s->line_log,
+					"service '%s' logs to '%s', as service '%s' does (first at %s:%d)",
+					s->name, s->log_path, t->name, t->file,
+					t->line_log);
 				break;
 			}
 			if (is_rotation_of(norm[j], t->log_keep, norm[i])) {
-				bad |= conf_error(errs, s->file, s->line_log,
-						  "service '%s' logs to '%s', where service '%s' keeps its rotated log (%s:%d)",
-						  s->name, s->log_path, t->name,
-						  t->file, t->line_log);
+				bad |= conf_error(
+					errs, s->file, s->line_log,
+					"service '%s' logs to '%s', where service '%s' keeps its rotated log (%s:%d)",
+					s->name, s->log_path, t->name, t->file,
+					t->line_log);
 				break;
 			}
 		}

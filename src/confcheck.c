@@ -19,7 +19,8 @@ void check_free_nodes(struct plan_node *nodes, size_t n)
 
 struct plan_node *check_nodes(const struct config *c)
 {
-	struct plan_node *nodes = calloc(c->nsvcs ? c->nsvcs : 1, sizeof(*nodes));
+	struct plan_node *nodes =
+		calloc(c->nsvcs ? c->nsvcs : 1, sizeof(*nodes));
 	size_t i;
 
 	if (nodes == NULL)
@@ -67,7 +68,8 @@ static void print_levels(const struct config *c, const int *level,
 			fprintf(out, "%s %s", sep, s->name);
 			if (with_timeout)
 				fprintf(out, " (%s, %gs)",
-					sig_name(s->stop_signal, sig, sizeof(sig)),
+					sig_name(s->stop_signal, sig,
+						 sizeof(sig)),
 					s->stop_timeout);
 			if (s->disabled)
 				fprintf(out, " (disabled)");
@@ -94,17 +96,22 @@ int check_print(const struct config *c, FILE *out)
 	fprintf(out, "configuration OK: %s, %zu service%s\n", c->path, c->nsvcs,
 		c->nsvcs == 1 ? "" : "s");
 	nlevels = plan_start_levels(nodes, c->nsvcs, level);
-	fprintf(out, "start order (each group starts once the one before is ready):\n");
+	fprintf(out,
+		"start order (each group starts once the one before is ready):\n");
 	print_levels(c, level, c->nsvcs ? nlevels : 0, 0, out);
 	nlevels = plan_stop_levels(nodes, c->nsvcs, level);
-	fprintf(out, "stop order (each group stops once the one before has exited):\n");
+	fprintf(out,
+		"stop order (each group stops once the one before has exited):\n");
 	print_levels(c, level, c->nsvcs ? nlevels : 0, 1, out);
 	worst = plan_worst_case(nodes, c->nsvcs, c->drain_delay,
 				c->straggler_timeout);
-	fprintf(out, "worst case: %gs (drain-delay %gs + the longest chain of stop-timeouts + straggler-timeout %gs); shutdown-timeout %gs\n",
-		worst, c->drain_delay, c->straggler_timeout, c->shutdown_timeout);
+	fprintf(out,
+		"worst case: %gs (drain-delay %gs + the longest chain of stop-timeouts + straggler-timeout %gs); shutdown-timeout %gs\n",
+		worst, c->drain_delay, c->straggler_timeout,
+		c->shutdown_timeout);
 	if (worst > c->shutdown_timeout)
-		fprintf(out, "warning: the worst case exceeds shutdown-timeout: what is still running at %gs is killed\n",
+		fprintf(out,
+			"warning: the worst case exceeds shutdown-timeout: what is still running at %gs is killed\n",
 			c->shutdown_timeout);
 	check_free_nodes(nodes, c->nsvcs);
 	free(level);

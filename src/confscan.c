@@ -7,7 +7,7 @@
 enum tok {
 	T_END,
 	T_ERR,
-	T_WORD,   /* unquoted string */
+	T_WORD,	  /* unquoted string */
 	T_STRING, /* quoted string */
 	T_LBRACE,
 	T_RBRACE,
@@ -85,11 +85,12 @@ static int skip_space(struct lexer *lx)
 			lx->p++;
 		} else if (c == ' ' || c == '\t' || c == '\r') {
 			lx->p++;
-		} else if (c == '#' ||
-			   (c == '/' && lx->p + 1 < lx->end && lx->p[1] == '/')) {
+		} else if (c == '#' || (c == '/' && lx->p + 1 < lx->end &&
+					lx->p[1] == '/')) {
 			while (lx->p < lx->end && *lx->p != '\n') {
 				if (*lx->p == '\0') {
-					lex_error(lx, lx->line, "NUL byte in the file");
+					lex_error(lx, lx->line,
+						  "NUL byte in the file");
 					return -1;
 				}
 				lx->p++;
@@ -103,7 +104,8 @@ static int skip_space(struct lexer *lx)
 				if (*lx->p == '\n')
 					lx->line++;
 				if (*lx->p == '\0') {
-					lex_error(lx, lx->line, "NUL byte in the file");
+					lex_error(lx, lx->line,
+						  "NUL byte in the file");
 					return -1;
 				}
 				lx->p++;
@@ -113,8 +115,8 @@ static int skip_space(struct lexer *lx)
 				return -1;
 			}
 			lx->p += 2;
-		} else if (c == '*' ||
-			   (c == '+' && !(lx->p + 1 < lx->end && lx->p[1] == '='))) {
+		} else if (c == '*' || (c == '+' && !(lx->p + 1 < lx->end &&
+						      lx->p[1] == '='))) {
 			lx->p++; /* libconfuse drops it */
 		} else {
 			break;
@@ -133,7 +135,8 @@ static enum tok lex_string(struct lexer *lx)
 		size_t env = q == '"' ? env_ref_len(lx, lx->p) : 0;
 
 		if (env > 0 && memchr(lx->p, '\0', env) == NULL) {
-			advance(lx, env); /* a '"' in it does not end the string */
+			advance(lx,
+				env); /* a '"' in it does not end the string */
 			continue;
 		}
 		if (*lx->p == '\\' && lx->p + 1 < lx->end)
@@ -145,9 +148,9 @@ static enum tok lex_string(struct lexer *lx)
 		lx->p++;
 	}
 	if (lx->p >= lx->end)
-		return lex_error(lx, open_line, q == '"' ?
-				 "string not closed (missing \")" :
-				 "string not closed (missing ')");
+		return lex_error(lx, open_line,
+				 q == '"' ? "string not closed (missing \")"
+					  : "string not closed (missing ')");
 	lx->len = (size_t)(lx->p - lx->start);
 	lx->p++;
 	return lx->tok = T_STRING;
@@ -259,7 +262,8 @@ static enum tok skip_value(struct lexer *lx)
 	enum tok t = lex_next(lx);
 
 	if (t == T_LBRACE) {
-		while ((t = lex_next(lx)) != T_RBRACE && t != T_END && t != T_ERR)
+		while ((t = lex_next(lx)) != T_RBRACE && t != T_END &&
+		       t != T_ERR)
 			;
 	}
 	if (t == T_END || t == T_ERR)
@@ -323,7 +327,8 @@ static enum tok statement(struct lexer *lx, struct confscan *s, int section)
 			return lex_next(lx);
 		if (t == T_END)
 			/* libconfuse takes the end of the file as the '}' */
-			return lex_error(lx, line, "section not closed (missing })");
+			return lex_error(lx, line,
+					 "section not closed (missing })");
 		return t;
 	}
 }

@@ -71,7 +71,8 @@ struct svc_conf *conf_svc_dup(const struct svc_conf *s)
 	d->user = strdup(s->user);
 	d->group = strdup(s->group);
 	d->groups = NULL;
-	if (s->ngroups > 0 && (d->groups = malloc(s->ngroups * sizeof(gid_t))) != NULL)
+	if (s->ngroups > 0 &&
+	    (d->groups = malloc(s->ngroups * sizeof(gid_t))) != NULL)
 		memcpy(d->groups, s->groups, s->ngroups * sizeof(gid_t));
 	d->workdir = strdup(s->workdir);
 	d->env = strv_dup(s->env);
@@ -107,13 +108,14 @@ static int str_eq(const char *a, const char *b)
 int conf_svc_process_differs(const struct svc_conf *a, const struct svc_conf *b)
 {
 	return strcmp(a->command, b->command) != 0 || a->type != b->type ||
-	       strcmp(a->user, b->user) != 0 || strcmp(a->group, b->group) != 0 ||
-	       a->uid != b->uid || a->gid != b->gid ||
-	       a->ngroups != b->ngroups ||
-	       (a->ngroups > 0 &&
-		memcmp(a->groups, b->groups, a->ngroups * sizeof(gid_t)) != 0) ||
+	       strcmp(a->user, b->user) != 0 ||
+	       strcmp(a->group, b->group) != 0 || a->uid != b->uid ||
+	       a->gid != b->gid || a->ngroups != b->ngroups ||
+	       (a->ngroups > 0 && memcmp(a->groups, b->groups,
+					 a->ngroups * sizeof(gid_t)) != 0) ||
 	       strcmp(a->workdir, b->workdir) != 0 || a->umask != b->umask ||
-	       !strv_eq(a->env, b->env) || strcmp(a->env_file, b->env_file) != 0 ||
+	       !strv_eq(a->env, b->env) ||
+	       strcmp(a->env_file, b->env_file) != 0 ||
 	       !strv_eq(a->env_file_vars, b->env_file_vars) ||
 	       a->log != b->log || !str_eq(a->log_path, b->log_path) ||
 	       !probe_equal(&a->ready, &b->ready);

@@ -72,7 +72,8 @@ static struct ctl_view *named(struct sup *sup, const struct ctl_request *req,
 	for (i = first; want > 0 && i < req->nargs; i++) {
 		s[k] = sup_find(sup, req->args[i]);
 		if (s[k] == NULL) {
-			snprintf(err, errlen, "unknown service '%s'", req->args[i]);
+			snprintf(err, errlen, "unknown service '%s'",
+				 req->args[i]);
 			goto fail;
 		}
 		k++;
@@ -98,8 +99,7 @@ static void refresh(const struct sup *sup, struct ctl_view *v, struct svc **s,
 		v[i] = view(sup, s[i]);
 }
 
-static void act(enum ctl_cmd cmd, int sig, struct svc **s,
-		size_t n)
+static void act(enum ctl_cmd cmd, int sig, struct svc **s, size_t n)
 {
 	char name[16];
 	size_t i;
@@ -117,9 +117,9 @@ static void act(enum ctl_cmd cmd, int sig, struct svc **s,
 		}
 		log_info("service %s: %s requested", s[i]->conf->name,
 			 ctl_cmd_name(cmd));
-		svc_event(s[i], cmd == CTL_START ? FE_START :
-				cmd == CTL_STOP	 ? FE_STOP :
-						   FE_RESTART);
+		svc_event(s[i], cmd == CTL_START  ? FE_START
+				: cmd == CTL_STOP ? FE_STOP
+						  : FE_RESTART);
 	}
 }
 
@@ -139,9 +139,11 @@ static enum ctl_status cmd_reload(struct sup *sup, int dry_run, struct jbuf *b)
 	size_t i;
 
 	if (sup->phase != SD_NONE)
-		return ctlview_error(b, CTL_SHUTTING_DOWN, "tend is shutting down");
+		return ctlview_error(b, CTL_SHUTTING_DOWN,
+				     "tend is shutting down");
 	if (sup_reload_do(sup, dry_run, &d, &errs) < 0) {
-		log_errorx("reload of %s failed; nothing changed:", sup->cfg->path);
+		log_errorx("reload of %s failed; nothing changed:",
+			   sup->cfg->path);
 		jb_obj_begin(b);
 		jb_key(b, "error");
 		jb_str(b, "the configuration is not valid; nothing changed");
@@ -166,10 +168,11 @@ static enum ctl_status cmd_reload(struct sup *sup, int dry_run, struct jbuf *b)
 	names(b, "unchanged", d.unchanged);
 	jb_obj_end(b);
 	if (!dry_run)
-		log_info("reloaded %s (tendctl): %zu added, %zu removed, %zu restarted, %zu changed in place, %zu unchanged",
-			 sup->cfg->path, strv_len(d.added), strv_len(d.removed),
-			 strv_len(d.restarted), strv_len(d.changed),
-			 strv_len(d.unchanged));
+		log_info(
+			"reloaded %s (tendctl): %zu added, %zu removed, %zu restarted, %zu changed in place, %zu unchanged",
+			sup->cfg->path, strv_len(d.added), strv_len(d.removed),
+			strv_len(d.restarted), strv_len(d.changed),
+			strv_len(d.unchanged));
 	reload_diff_free(&d);
 	return CTL_OK;
 }
@@ -213,7 +216,8 @@ static void log_rec(void *ctx, const struct logring_rec *rec)
 static enum ctl_status cmd_log(struct sup *sup, const struct ctl_request *req,
 			       struct jbuf *b, struct ctlsrv_stream *stream)
 {
-	static const char *const mode_names[] = { "", "inherit", "null", "file" };
+	static const char *const mode_names[] = { "", "inherit", "null",
+						  "file" };
 	struct ctl_log_args la;
 	struct log_out o;
 	struct svc *s;
@@ -228,7 +232,8 @@ static enum ctl_status cmd_log(struct sup *sup, const struct ctl_request *req,
 		return ctlview_error(b, CTL_UNKNOWN_SERVICE, err);
 	}
 	if (!svclog_kept(&s->log)) {
-		snprintf(err, sizeof(err), "service %s: output is not kept (log = %s)",
+		snprintf(err, sizeof(err),
+			 "service %s: output is not kept (log = %s)",
 			 s->conf->name, mode_names[s->log.mode]);
 		return ctlview_error(b, CTL_FAILED, err);
 	}
@@ -308,7 +313,8 @@ static enum ctl_status handle(void *ctx, const struct ctl_request *req,
 	case CTL_SIGNAL:
 		sig = sig_parse(req->args[0]);
 		if (sig < 0) {
-			snprintf(err, sizeof(err), "unknown signal '%s'", req->args[0]);
+			snprintf(err, sizeof(err), "unknown signal '%s'",
+				 req->args[0]);
 			return ctlview_error(b, CTL_BAD_REQUEST, err);
 		}
 		v = named(sup, req, 1, &s, &n, err, sizeof(err));
@@ -321,8 +327,11 @@ static enum ctl_status handle(void *ctx, const struct ctl_request *req,
 		break;
 	}
 	if (v == NULL)
-		return ctlview_error(b, strncmp(err, "unknown", 7) == 0 ?
-					     CTL_UNKNOWN_SERVICE : CTL_FAILED, err);
+		return ctlview_error(b,
+				     strncmp(err, "unknown", 7) == 0
+					     ? CTL_UNKNOWN_SERVICE
+					     : CTL_FAILED,
+				     err);
 	memset(&top, 0, sizeof(top));
 	top.uptime = ev_time() - sup->started;
 	top.orphans = reaper_orphans();
@@ -340,12 +349,14 @@ static enum ctl_status handle(void *ctx, const struct ctl_request *req,
 		break;
 	default: /* start, stop, restart, signal */
 		if (down && req->cmd != CTL_STOP && req->cmd != CTL_SIGNAL) {
-			st = ctlview_error(b, CTL_SHUTTING_DOWN, "tend is shutting down");
+			st = ctlview_error(b, CTL_SHUTTING_DOWN,
+					   "tend is shutting down");
 			break;
 		}
 		if (req->cmd == CTL_RESTART && has_main(s, n)) {
-			st = ctlview_error(b, CTL_BAD_REQUEST,
-					   "the main service cannot be restarted: its exit ends tend");
+			st = ctlview_error(
+				b, CTL_BAD_REQUEST,
+				"the main service cannot be restarted: its exit ends tend");
 			break;
 		}
 		act(req->cmd, sig, s, n);
@@ -374,7 +385,8 @@ void sup_event(struct sup *sup, const struct svc *s, int before)
 	if (v.pid == 0 && s->state != ST_STARTING)
 		v.pid = s->last_pid;
 	jb_init(&b);
-	ctlview_event(&b, ev_time(), &v, fsm_state_name((enum svc_state)before));
+	ctlview_event(&b, ev_time(), &v,
+		      fsm_state_name((enum svc_state)before));
 	if (!b.oom)
 		ctlsrv_broadcast(sup->ctl, b.s, b.len);
 	jb_free(&b);
@@ -389,8 +401,8 @@ static void access_of(const struct config *c, struct ctlsrv_access *a)
 }
 
 /* Where the socket goes: -S, else control-socket, else the default. */
-static int socket_path(const struct sup *sup, const struct config *c,
-		       char *out, size_t outlen, char *err, size_t errlen)
+static int socket_path(const struct sup *sup, const struct config *c, char *out,
+		       size_t outlen, char *err, size_t errlen)
 {
 	const char *p = sup->args->socket;
 
@@ -448,7 +460,8 @@ void sup_control_update(struct sup *sup, struct config *c)
 	c->control_socket = t;
 	if (sup->args->socket != NULL || sup->ctl == NULL)
 		return; /* -S wins over the file */
-	if (socket_path(sup, sup->cfg, path, sizeof(path), err, sizeof(err)) < 0 ||
+	if (socket_path(sup, sup->cfg, path, sizeof(path), err, sizeof(err)) <
+		    0 ||
 	    (fresh = ctlsrv_open(sup->loop, path, &a, handle, sup, err,
 				 sizeof(err))) == NULL) {
 		log_errorx("control socket: %s; keeping %s", err,

@@ -8,7 +8,7 @@
 #include <time.h>
 
 #define HEADER_MAX 64 /* a reply header line, its newline included */
-#define ERR_WORD 40   /* bytes of a quoted word in an error message */
+#define ERR_WORD   40 /* bytes of a quoted word in an error message */
 
 static const char *const cmd_names[CTL_CMD_COUNT] = {
 	[CTL_STATUS] = "status",   [CTL_CHECK] = "check",
@@ -67,7 +67,8 @@ static int cmd_lookup(const char *s, size_t n)
 	int i;
 
 	for (i = 0; i < CTL_CMD_COUNT; i++)
-		if (strlen(cmd_names[i]) == n && memcmp(s, cmd_names[i], n) == 0)
+		if (strlen(cmd_names[i]) == n &&
+		    memcmp(s, cmd_names[i], n) == 0)
 			return i;
 	return -1;
 }
@@ -130,8 +131,8 @@ static enum ctl_decode check_words(const char *s, size_t n, size_t *nwords,
 		if (!word_byte(c))
 			return bad_byte(e, c);
 		if (wlen++ == 0 && ++*nwords > CTL_ARGS_MAX)
-			return fail(e, CTL_BAD_REQUEST,
-				    "more than %d words", CTL_ARGS_MAX);
+			return fail(e, CTL_BAD_REQUEST, "more than %d words",
+				    CTL_ARGS_MAX);
 		if (wlen > CTL_WORD_MAX)
 			return fail(e, CTL_BAD_REQUEST,
 				    "a word is longer than %d bytes",
@@ -215,7 +216,8 @@ static enum ctl_decode check_nargs(enum ctl_cmd cmd, char *const *args,
 			    "'%s' needs a signal and at least one service name",
 			    name);
 	case CTL_RELOAD:
-		if (nargs == 0 || (nargs == 1 && strcmp(args[0], "dry-run") == 0))
+		if (nargs == 0 ||
+		    (nargs == 1 && strcmp(args[0], "dry-run") == 0))
 			return CTL_DECODE_OK;
 		return fail(e, CTL_BAD_REQUEST,
 			    "'%s' takes no argument or 'dry-run'", name);
@@ -269,8 +271,8 @@ enum ctl_decode ctl_decode_request(const char *buf, size_t len,
 	if (err != NULL && errlen > 0)
 		err[0] = '\0';
 
-	nl = len > 0 ? memchr(buf, '\n', len < CTL_REQUEST_MAX ? len
-							       : CTL_REQUEST_MAX)
+	nl = len > 0 ? memchr(buf, '\n',
+			      len < CTL_REQUEST_MAX ? len : CTL_REQUEST_MAX)
 		     : NULL;
 	if (nl == NULL) {
 		if (len < CTL_REQUEST_MAX)
@@ -317,8 +319,7 @@ enum ctl_decode ctl_decode_request(const char *buf, size_t len,
 		return fail(&e, CTL_FAILED, "out of memory");
 	}
 	req->cmd = (enum ctl_cmd)cmd;
-	if (check_nargs(req->cmd, req->args, req->nargs, &e) !=
-	    CTL_DECODE_OK) {
+	if (check_nargs(req->cmd, req->args, req->nargs, &e) != CTL_DECODE_OK) {
 		ctl_request_free(req);
 		return CTL_DECODE_ERROR;
 	}

@@ -29,11 +29,11 @@ struct ctlclient {
 	size_t inlen;
 	struct jbuf out;
 	size_t outoff;
-	int streaming;	  /* CTLSRV_EVENTS or CTLSRV_FOLLOW; 0: a request */
+	int streaming; /* CTLSRV_EVENTS or CTLSRV_FOLLOW; 0: a request */
 	char key[CTLSRV_KEY_MAX + 1]; /* CTLSRV_FOLLOW: the service */
-	int closing;	  /* close once out is written */
-	int can_all;	  /* may run every command */
-	int can_read;	  /* may run the read-only ones */
+	int closing;		      /* close once out is written */
+	int can_all;		      /* may run every command */
+	int can_read;		      /* may run the read-only ones */
 };
 
 struct ctlsrv {
@@ -48,7 +48,7 @@ struct ctlsrv {
 	struct ctlclient *clients;
 	size_t nclients;
 	size_t nstreaming, nfollowing;
-	int accept_failing; /* accept failed (EMFILE...), reported */
+	int accept_failing;	 /* accept failed (EMFILE...), reported */
 	double accept_failed_at; /* the last failure */
 };
 
@@ -93,7 +93,8 @@ static void client_flush(struct ctlclient *c)
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
 			ev_io_start(srv->loop, &c->wio);
 			if (!c->streaming && !ev_is_active(&c->timer)) {
-				ev_timer_set(&c->timer, CTLSRV_REQUEST_TIMEOUT, 0.);
+				ev_timer_set(&c->timer, CTLSRV_REQUEST_TIMEOUT,
+					     0.);
 				ev_timer_start(srv->loop, &c->timer);
 			}
 			return;
@@ -127,7 +128,8 @@ static void client_reply(struct ctlclient *c, enum ctl_status st,
 	if (n < 0) { /* a body over CTL_BODY_MAX */
 		static const char msg[] = "{\"error\": \"reply too large\"}";
 
-		n = ctl_encode_header(CTL_FAILED, sizeof(msg) - 1, head, sizeof(head));
+		n = ctl_encode_header(CTL_FAILED, sizeof(msg) - 1, head,
+				      sizeof(head));
 		body = msg;
 		len = sizeof(msg) - 1;
 	}
@@ -292,12 +294,14 @@ static void client_access(struct ctlclient *c)
 	if (getsockopt(c->fd, SOL_SOCKET, SO_PEERGROUPS, small, &len) == 0) {
 		ngroups = (int)(len / sizeof(gid_t));
 	} else if (errno == ERANGE && (big = malloc(len)) != NULL &&
-		   getsockopt(c->fd, SOL_SOCKET, SO_PEERGROUPS, big, &len) == 0) {
+		   getsockopt(c->fd, SOL_SOCKET, SO_PEERGROUPS, big, &len) ==
+			   0) {
 		/* More than PEER_GROUPS_MAX: len says how many, all read. */
 		groups = big;
 		ngroups = (int)(len / sizeof(gid_t));
 	}
-	if (a->has_control && in_group(a->control_gid, cred.gid, groups, ngroups))
+	if (a->has_control &&
+	    in_group(a->control_gid, cred.gid, groups, ngroups))
 		c->can_all = c->can_read = 1;
 	else if (a->has_monitor &&
 		 in_group(a->monitor_gid, cred.gid, groups, ngroups))
@@ -311,7 +315,8 @@ static void refuse(int fd, enum ctl_status st, const char *msg)
 	char buf[256];
 	int n = ctl_encode_header(st, strlen(msg) + 13, buf, sizeof(buf));
 
-	n += snprintf(buf + n, sizeof(buf) - (size_t)n, "{\"error\": \"%s\"}", msg);
+	n += snprintf(buf + n, sizeof(buf) - (size_t)n, "{\"error\": \"%s\"}",
+		      msg);
 	/* Best effort and never waiting: the socket is new and empty. */
 	(void)!send(fd, buf, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
 	close(fd);
@@ -342,7 +347,8 @@ static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
 			 * an accept gets through now and then (one freed fd).
 			 */
 			if (!srv->accept_failing)
-				log_warn("control socket: accept (retrying every 0.1 s)");
+				log_warn(
+					"control socket: accept (retrying every 0.1 s)");
 			srv->accept_failing = 1;
 			srv->accept_failed_at = ev_now(loop);
 			ev_io_stop(loop, &srv->aio);
@@ -372,19 +378,22 @@ static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
 		client_access(c);
 		if (!c->can_read || srv->nclients >= CTLSRV_CLIENTS_MAX ||
 		    (!c->can_all &&
-		     srv->nclients >= CTLSRV_CLIENTS_MAX - CTLSRV_CLIENTS_KEPT)) {
+		     srv->nclients >=
+			     CTLSRV_CLIENTS_MAX - CTLSRV_CLIENTS_KEPT)) {
 			int denied = !c->can_read;
 
 			free(c->in);
 			free(c);
 			refuse(fd, denied ? CTL_DENIED : CTL_BUSY,
-			       denied ? "permission denied" : "too many clients");
+			       denied ? "permission denied"
+				      : "too many clients");
 			continue;
 		}
 		jb_init(&c->out);
 		ev_io_init(&c->rio, on_readable, fd, EV_READ);
 		ev_io_init(&c->wio, on_writable, fd, EV_WRITE);
-		ev_timer_init(&c->timer, on_timeout, CTLSRV_REQUEST_TIMEOUT, 0.);
+		ev_timer_init(&c->timer, on_timeout, CTLSRV_REQUEST_TIMEOUT,
+			      0.);
 		c->next = srv->clients;
 		srv->clients = c;
 		srv->nclients++;
@@ -430,8 +439,8 @@ void ctlsrv_broadcast(struct ctlsrv *srv, const char *line, size_t len)
 		stream_send(srv, CTLSRV_EVENTS, NULL, line, len);
 }
 
-void ctlsrv_follow_send(struct ctlsrv *srv, const char *key,
-			const char *line, size_t len)
+void ctlsrv_follow_send(struct ctlsrv *srv, const char *key, const char *line,
+			size_t len)
 {
 	if (srv != NULL && srv->nfollowing > 0)
 		stream_send(srv, CTLSRV_FOLLOW, key, line, len);
@@ -472,8 +481,9 @@ static int unsafe_place(const char *path, char *err, size_t errlen)
 
 	if (lstat(path, &st) == 0 && !S_ISSOCK(st.st_mode)) {
 		snprintf(err, errlen, "%s: %s, not a socket: refused", path,
-			 S_ISLNK(st.st_mode) ? "a symlink" :
-			 S_ISDIR(st.st_mode) ? "a directory" : "a file");
+			 S_ISLNK(st.st_mode)   ? "a symlink"
+			 : S_ISDIR(st.st_mode) ? "a directory"
+					       : "a file");
 		return 1;
 	}
 	if (slash == NULL)
@@ -488,8 +498,9 @@ static int unsafe_place(const char *path, char *err, size_t errlen)
 	 */
 	if (stat(dir, &st) == 0 && (st.st_mode & S_IWOTH) &&
 	    !(st.st_mode & S_ISVTX))
-		log_warnx("control socket: %s: its directory is writable by anyone and not sticky: any user could replace the socket",
-			  path);
+		log_warnx(
+			"control socket: %s: its directory is writable by anyone and not sticky: any user could replace the socket",
+			path);
 	return 0;
 }
 
@@ -501,8 +512,8 @@ static int probe(const struct sockaddr_un *sa, char *err, size_t errlen)
 	if (fd < 0)
 		return 0;
 	if (connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) == 0) {
-		snprintf(err, errlen,
-			 "%s: another tend answers on this socket", sa->sun_path);
+		snprintf(err, errlen, "%s: another tend answers on this socket",
+			 sa->sun_path);
 		rc = 1;
 	} else if (errno == ECONNREFUSED) {
 		/* A socket file nobody listens on: left by a killed tend. */
@@ -619,8 +630,10 @@ int ctlsrv_default_path(int with_group, char *out, size_t outlen, char *err,
 		return -1;
 	}
 	if (!S_ISDIR(st.st_mode) || st.st_uid != uid) {
-		snprintf(err, errlen, "%s: not a directory of uid %u (a symlink, or another user's): refused",
-			 dir, (unsigned)uid);
+		snprintf(
+			err, errlen,
+			"%s: not a directory of uid %u (a symlink, or another user's): refused",
+			dir, (unsigned)uid);
 		return -1;
 	}
 	if (chmod(dir, with_group ? 0711 : 0700) < 0) {

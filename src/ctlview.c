@@ -94,8 +94,8 @@ void ctlview_status(struct jbuf *b, const struct ctl_top *top,
 	jb_obj_end(b);
 }
 
-void ctlview_check(struct jbuf *b, const struct ctl_view *v, size_t n,
-		   int all, int shutting_down)
+void ctlview_check(struct jbuf *b, const struct ctl_view *v, size_t n, int all,
+		   int shutting_down)
 {
 	size_t i;
 	int healthy = !shutting_down;
@@ -112,7 +112,8 @@ void ctlview_check(struct jbuf *b, const struct ctl_view *v, size_t n,
 			why = "tend is shutting down";
 		else if (!v[i].ready)
 			why = v[i].reason != NULL ? v[i].reason : v[i].state;
-		else if (v[i].health != NULL && strcmp(v[i].health, "unhealthy") == 0)
+		else if (v[i].health != NULL &&
+			 strcmp(v[i].health, "unhealthy") == 0)
 			why = "unhealthy";
 		if (why != NULL)
 			healthy = 0;
@@ -146,7 +147,8 @@ static void line(struct jbuf *b, const char *fmt, ...)
 	n = vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	if (n > 0)
-		jb_raw(b, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
+		jb_raw(b, buf,
+		       (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
 }
 
 void ctlview_metrics(struct jbuf *b, const struct ctl_top *top,
@@ -154,8 +156,9 @@ void ctlview_metrics(struct jbuf *b, const struct ctl_top *top,
 {
 	size_t i;
 
-	line(b, "# HELP tend_service_state The service's current state (1 for that state).\n"
-		"# TYPE tend_service_state gauge\n");
+	line(b,
+	     "# HELP tend_service_state The service's current state (1 for that state).\n"
+	     "# TYPE tend_service_state gauge\n");
 	for (i = 0; i < n; i++)
 		line(b, "tend_service_state{service=\"%s\",state=\"%s\"} 1\n",
 		     v[i].name, v[i].state);
@@ -164,42 +167,50 @@ void ctlview_metrics(struct jbuf *b, const struct ctl_top *top,
 	for (i = 0; i < n; i++)
 		line(b, "tend_service_ready{service=\"%s\"} %d\n", v[i].name,
 		     v[i].ready ? 1 : 0);
-	line(b, "# HELP tend_service_health 1 healthy, 0 unhealthy or not checked yet (absent: no health check).\n"
-		"# TYPE tend_service_health gauge\n");
+	line(b,
+	     "# HELP tend_service_health 1 healthy, 0 unhealthy or not checked yet (absent: no health check).\n"
+	     "# TYPE tend_service_health gauge\n");
 	for (i = 0; i < n; i++)
 		if (v[i].health != NULL)
-			line(b, "tend_service_health{service=\"%s\"} %d\n", v[i].name,
-			     strcmp(v[i].health, "healthy") == 0);
+			line(b, "tend_service_health{service=\"%s\"} %d\n",
+			     v[i].name, strcmp(v[i].health, "healthy") == 0);
 	line(b, "# HELP tend_service_restarts_total Restarts of the service.\n"
 		"# TYPE tend_service_restarts_total counter\n");
 	for (i = 0; i < n; i++)
 		line(b, "tend_service_restarts_total{service=\"%s\"} %u\n",
 		     v[i].name, v[i].restarts);
-	line(b, "# HELP tend_service_last_exit_code Exit code of the last run (128+N for signal N).\n"
-		"# TYPE tend_service_last_exit_code gauge\n");
+	line(b,
+	     "# HELP tend_service_last_exit_code Exit code of the last run (128+N for signal N).\n"
+	     "# TYPE tend_service_last_exit_code gauge\n");
 	for (i = 0; i < n; i++)
 		if (v[i].has_exit)
-			line(b, "tend_service_last_exit_code{service=\"%s\"} %d\n",
+			line(b,
+			     "tend_service_last_exit_code{service=\"%s\"} %d\n",
 			     v[i].name,
-			     WIFSIGNALED(v[i].wstatus) ? 128 + WTERMSIG(v[i].wstatus) :
-							 WEXITSTATUS(v[i].wstatus));
-	line(b, "# HELP tend_service_uptime_seconds Seconds since the current run started (0 when none).\n"
-		"# TYPE tend_service_uptime_seconds gauge\n");
+			     WIFSIGNALED(v[i].wstatus)
+				     ? 128 + WTERMSIG(v[i].wstatus)
+				     : WEXITSTATUS(v[i].wstatus));
+	line(b,
+	     "# HELP tend_service_uptime_seconds Seconds since the current run started (0 when none).\n"
+	     "# TYPE tend_service_uptime_seconds gauge\n");
 	for (i = 0; i < n; i++)
 		line(b, "tend_service_uptime_seconds{service=\"%s\"} %.3f\n",
 		     v[i].name, v[i].pid > 0 ? v[i].uptime : 0.0);
-	line(b, "# HELP tend_service_log_dropped_total Lines of the service's output that could not be written.\n"
-		"# TYPE tend_service_log_dropped_total counter\n");
+	line(b,
+	     "# HELP tend_service_log_dropped_total Lines of the service's output that could not be written.\n"
+	     "# TYPE tend_service_log_dropped_total counter\n");
 	for (i = 0; i < n; i++)
 		line(b, "tend_service_log_dropped_total{service=\"%s\"} %lu\n",
 		     v[i].name, v[i].log_dropped);
-	line(b, "# HELP tend_orphans_reaped_total Adopted orphans tend reaped.\n"
-		"# TYPE tend_orphans_reaped_total counter\n"
-		"tend_orphans_reaped_total %lu\n",
+	line(b,
+	     "# HELP tend_orphans_reaped_total Adopted orphans tend reaped.\n"
+	     "# TYPE tend_orphans_reaped_total counter\n"
+	     "tend_orphans_reaped_total %lu\n",
 	     top->orphans);
-	line(b, "# HELP tend_log_dropped_total Lines of tend's own messages that could not be written.\n"
-		"# TYPE tend_log_dropped_total counter\n"
-		"tend_log_dropped_total %lu\n",
+	line(b,
+	     "# HELP tend_log_dropped_total Lines of tend's own messages that could not be written.\n"
+	     "# TYPE tend_log_dropped_total counter\n"
+	     "tend_log_dropped_total %lu\n",
 	     top->log_dropped);
 }
 

@@ -69,8 +69,8 @@ static void fail_stop(const struct fsm_view *v, struct fsm_out *o,
 	o->actions |= FSM_STOP_SIGNAL | FSM_TIMER_SET;
 	o->timer = v->conf->stop_timeout;
 	o->failing = why;
-	o->reason = why == FAIL_NOT_READY ? "not ready within ready-timeout" :
-					    "unhealthy: health checks failed";
+	o->reason = why == FAIL_NOT_READY ? "not ready within ready-timeout"
+					  : "unhealthy: health checks failed";
 }
 
 /*
@@ -108,14 +108,18 @@ static void ended(const struct fsm_view *v, struct fsm_out *o, int ran,
 	if (!again) {
 		o->state = ok ? ST_DONE : ST_FAILED;
 		o->actions |= FSM_ENDED;
-		o->reason = ok ? NULL :
-			    v->failing == FAIL_UNHEALTHY ? "unhealthy (restart policy: no restart)" :
-			    v->failing == FAIL_NOT_READY ? "not ready within ready-timeout (restart policy: no restart)" :
-							   "exited (restart policy: no restart)";
+		o->reason =
+			ok ? NULL
+			: v->failing == FAIL_UNHEALTHY
+				? "unhealthy (restart policy: no restart)"
+			: v->failing == FAIL_NOT_READY
+				? "not ready within ready-timeout (restart policy: no restart)"
+				: "exited (restart policy: no restart)";
 		return;
 	}
 	o->fails++;
-	if (c->restart_limit > 0 && o->fails > (unsigned long)c->restart_limit) {
+	if (c->restart_limit > 0 &&
+	    o->fails > (unsigned long)c->restart_limit) {
 		o->state = ST_FAILED;
 		o->actions |= FSM_ENDED;
 		o->reason = "restart-limit reached";
@@ -124,17 +128,19 @@ static void ended(const struct fsm_view *v, struct fsm_out *o, int ran,
 	o->state = ST_BACKOFF;
 	o->actions |= FSM_TIMER_SET | FSM_RESTARTED;
 	o->timer = fsm_backoff(c, o->fails);
-	o->reason = v->failing == FAIL_UNHEALTHY ? "restarting after failed health checks" :
-		    v->failing == FAIL_NOT_READY ? "restarting: not ready within ready-timeout" :
-		    ran				 ? "restarting after exit" :
-						   "restarting after a failed start";
+	o->reason = v->failing == FAIL_UNHEALTHY
+			    ? "restarting after failed health checks"
+		    : v->failing == FAIL_NOT_READY
+			    ? "restarting: not ready within ready-timeout"
+		    : ran ? "restarting after exit"
+			  : "restarting after a failed start";
 }
 
 struct fsm_out fsm_step(const struct fsm_view *v, enum fsm_event ev,
 			int64_t now_ms)
 {
-	struct fsm_out o = { v->state, v->want_up, v->fails, 0, 0, NULL,
-			     v->failing };
+	struct fsm_out o = { v->state, v->want_up, v->fails,  0,
+			     0,	       NULL,	   v->failing };
 	enum svc_state st = v->state;
 	int proc = st == ST_STARTING || st == ST_RUNNING || st == ST_STOPPING;
 

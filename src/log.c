@@ -98,12 +98,12 @@ static void log_emit(int level, int errnum, const char *fmt, va_list ap)
 	(void)write_all_nosigpipe(STDERR_FILENO, buf, len);
 }
 
-#define LOG_BODY(level, errnum)                    \
-	do {                                       \
-		va_list ap;                        \
-		va_start(ap, fmt);                 \
+#define LOG_BODY(level, errnum)                       \
+	do {                                          \
+		va_list ap;                           \
+		va_start(ap, fmt);                    \
 		log_emit((level), (errnum), fmt, ap); \
-		va_end(ap);                        \
+		va_end(ap);                           \
 	} while (0)
 
 void log_warn(const char *fmt, ...)

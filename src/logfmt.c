@@ -89,8 +89,10 @@ void logfmt_ts(int64_t ms, char out[32])
 void logfmt_json_obj(struct jbuf *out, const struct logfmt_line *l,
 		     int with_more)
 {
-	static const char stream_out[] = "\", \"stream\": \"stdout\", \"msg\": \"";
-	static const char stream_err[] = "\", \"stream\": \"stderr\", \"msg\": \"";
+	static const char stream_out[] =
+		"\", \"stream\": \"stdout\", \"msg\": \"";
+	static const char stream_err[] =
+		"\", \"stream\": \"stderr\", \"msg\": \"";
 	char ts[32];
 	int first = out->first;
 	const char *s;

@@ -117,8 +117,8 @@ static const char *go_on(struct logline *f, const char *p, const char *end,
 	return nl + 1;
 }
 
-void logline_feed(struct logline *f, const char *data, size_t n,
-		  logline_cb cb, void *ctx)
+void logline_feed(struct logline *f, const char *data, size_t n, logline_cb cb,
+		  void *ctx)
 {
 	const char *p = data, *end = data + n, *nl;
 	size_t left;
@@ -130,9 +130,11 @@ void logline_feed(struct logline *f, const char *data, size_t n,
 		}
 		/* Nothing held: lines go out straight from data. */
 		left = (size_t)(end - p);
-		nl = memchr(p, '\n', left <= LOGLINE_MAX ? left : LOGLINE_MAX + 1);
+		nl = memchr(p, '\n',
+			    left <= LOGLINE_MAX ? left : LOGLINE_MAX + 1);
 		if (nl != NULL) {
-			cb(ctx, p, (size_t)(nl - p), f->cont ? LOGLINE_CONT : 0);
+			cb(ctx, p, (size_t)(nl - p),
+			   f->cont ? LOGLINE_CONT : 0);
 			f->cont = 0;
 			p = nl + 1;
 		} else if (left > LOGLINE_MAX) {

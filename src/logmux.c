@@ -22,10 +22,10 @@
  * read, and below which they are read again.
  */
 #define SINK_HIGH (256u << 10)
-#define SINK_LOW (64u << 10)
+#define SINK_LOW  (64u << 10)
 /* tend's own lines are never paused; past this they are dropped. */
 #define SINK_OWN_MAX (4u << 20)
-#define READ_CHUNK 65536
+#define READ_CHUNK   65536
 /* What a read at the end of a run may take from one pipe. */
 #define DRAIN_MAX (1u << 20)
 /* A log file that could not be opened is tried again after this. */
@@ -81,7 +81,7 @@ struct sink {
 	size_t chunk; /* the most one write takes (PIPE_BUF: atomic) */
 	int is_pipe;  /* a pipe or a terminal that others may write to */
 	struct jbuf q;
-	size_t off;   /* q.s[off .. q.len) is still to be written */
+	size_t off; /* q.s[off .. q.len) is still to be written */
 	ev_io wio;
 	int can_watch; /* epoll takes the fd */
 	int busy;      /* inside sink_write: lines logged meanwhile wait */
@@ -118,7 +118,8 @@ static struct {
 	int active;
 	int fmt, timestamps;
 	struct sink sinks[2];
-	struct sink *out[2]; /* out[stream]; both the same sink when 1 and 2 are */
+	struct sink
+		*out[2]; /* out[stream]; both the same sink when 1 and 2 are */
 	logmux_follow_fn follow;
 	void *follow_ctx;
 	unsigned long dropped; /* charged to no service */
@@ -185,7 +186,8 @@ static void sink_open(struct sink *k, const char *name, int fd)
 	}
 	if (S_ISSOCK(st.st_mode)) {
 		k->how = SINK_SOCKET;
-	} else if (S_ISFIFO(st.st_mode) || (S_ISCHR(st.st_mode) && isatty(fd))) {
+	} else if (S_ISFIFO(st.st_mode) ||
+		   (S_ISCHR(st.st_mode) && isatty(fd))) {
 		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 		nfd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
 		if (nfd >= 0) {
@@ -286,8 +288,9 @@ static void sink_write(struct sink *k)
 		if (w >= 0) {
 			k->off += (size_t)w;
 			if (fault_ok(&k->fault, ev_now(mux.loop)))
-				log_warnx("%s: writing again (%lu lines dropped)",
-					  k->name, k->fault.drops);
+				log_warnx(
+					"%s: writing again (%lu lines dropped)",
+					k->name, k->fault.drops);
 			continue;
 		}
 		if (err == EINTR)
@@ -302,8 +305,9 @@ static void sink_write(struct sink *k)
 			k->broken = 1;
 			sink_drop_queue(k);
 			/* Queued behind busy when k is also stderr: dropped. */
-			log_warnx("%s: %s: output to it is dropped from now on, and counted",
-				  k->name, strerror(err));
+			log_warnx(
+				"%s: %s: output to it is dropped from now on, and counted",
+				k->name, strerror(err));
 			break;
 		}
 		/* EIO, ENOSPC...: these lines are lost; the next ones are tried. */
@@ -312,8 +316,9 @@ static void sink_write(struct sink *k)
 		k->off += n;
 		/* When k is stderr too, this line waits in k's queue. */
 		if (fault_fail(&k->fault, ev_now(mux.loop), lost))
-			log_warnx("%s: %s: lines are dropped until it can be written again",
-				  k->name, strerror(err));
+			log_warnx(
+				"%s: %s: lines are dropped until it can be written again",
+				k->name, strerror(err));
 	}
 	if (sink_pending(k) == 0) {
 		k->q.len = 0;
@@ -396,8 +401,9 @@ static void file_fault(struct svclog *lg, const char *what, int err,
 	lg->dropped += n;
 	if (!fault_fail(&f->fault, ev_now(mux.loop), n))
 		return;
-	log_warnx("service %s: log file %s: %s: %s; its lines are dropped until it can be written",
-		  lg->name, f->path, what, strerror(err));
+	log_warnx(
+		"service %s: log file %s: %s: %s; its lines are dropped until it can be written",
+		lg->name, f->path, what, strerror(err));
 }
 
 static int file_ensure_open(struct svclog *lg)
@@ -410,8 +416,9 @@ static int file_ensure_open(struct svclog *lg)
 		return 0;
 	if (now < f->retry_at)
 		return -1;
-	f->fd = open(f->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC |
-				      O_NOCTTY | O_NONBLOCK,
+	f->fd = open(f->path,
+		     O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY |
+			     O_NONBLOCK,
 		     0640);
 	if (f->fd < 0) {
 		f->retry_at = now + FILE_RETRY;
@@ -490,13 +497,15 @@ static void file_write(struct svclog *lg, const char *p, size_t n)
 		    ftruncate(f->fd, (off_t)(f->size + (long long)keep)) < 0)
 			keep = done;
 		f->size += (long long)keep;
-		file_fault(lg, "cannot write", err, count_lines(p + keep, n - keep));
+		file_fault(lg, "cannot write", err,
+			   count_lines(p + keep, n - keep));
 		return;
 	}
 	f->size += (long long)n;
 	if (fault_ok(&f->fault, ev_now(mux.loop)))
-		log_warnx("service %s: log file %s: writing again (%lu lines dropped)",
-			  lg->name, f->path, f->fault.drops);
+		log_warnx(
+			"service %s: log file %s: writing again (%lu lines dropped)",
+			lg->name, f->path, f->fault.drops);
 }
 
 static void file_flush(struct svclog *lg)
@@ -667,8 +676,7 @@ static int src_drain(struct svclog *lg, struct logsrc *s)
 
 /* ---- the service side ---- */
 
-void svclog_init(struct svclog *lg, const struct svc_conf *c,
-		 size_t ring_limit)
+void svclog_init(struct svclog *lg, const struct svc_conf *c, size_t ring_limit)
 {
 	memset(lg, 0, sizeof(*lg));
 	snprintf(lg->name, sizeof(lg->name), "%s", c->name);
@@ -757,7 +765,8 @@ int svclog_open(struct svclog *lg, uid_t uid, gid_t gid, int child_fds[2])
 		/* So that a service that changed user can reopen /dev/stdout. */
 		if ((uid != (uid_t)-1 || gid != (gid_t)-1) &&
 		    fchown(p[1], uid, gid) < 0)
-			log_debug("service %s: chown of its pipe failed", lg->name);
+			log_debug("service %s: chown of its pipe failed",
+				  lg->name);
 		child_fds[i] = p[1];
 	}
 	return 0;
@@ -783,8 +792,9 @@ void svclog_opened(struct svclog *lg, int started)
 		s = started ? calloc(1, sizeof(*s)) : NULL;
 		if (s == NULL) {
 			if (started)
-				log_warnx("service %s: out of memory: its %s is not read",
-					  lg->name, i == 0 ? "stdout" : "stderr");
+				log_warnx(
+					"service %s: out of memory: its %s is not read",
+					lg->name, i == 0 ? "stdout" : "stderr");
 			close(lg->pend_rd[i]);
 			lg->pend_rd[i] = -1;
 			continue;
@@ -806,7 +816,8 @@ static void drain_oldest_first(struct svclog *lg, struct logsrc *s)
 {
 	if (s == NULL)
 		return;
-	drain_oldest_first(lg, s->next); /* a few pipes: this run's, leftovers' */
+	drain_oldest_first(lg,
+			   s->next); /* a few pipes: this run's, leftovers' */
 	(void)src_drain(lg, s);
 }
 

@@ -21,11 +21,11 @@ struct rec {
 	uint8_t flags;	/* LOGLINE_CONT, LOGLINE_MORE, REC_FIRST, REC_DEAD */
 };
 
-#define HDR sizeof(struct rec)
+#define HDR	  sizeof(struct rec)
 #define REC_FLAGS (LOGLINE_CONT | LOGLINE_MORE)
 #define REC_FIRST 0x40 /* starts a line */
-#define REC_DEAD 0x80  /* evicted, its space not yet reclaimed */
-#define CAP_MIN 1024
+#define REC_DEAD  0x80 /* evicted, its space not yet reclaimed */
+#define CAP_MIN	  1024
 
 void logring_init(struct logring *r, size_t limit)
 {
@@ -297,7 +297,8 @@ int logring_push(struct logring *r, int64_t ts_ms, int stream, int flags,
 			       !fits(r->used, need, storage_max(r)))) {
 		evict_oldest(r);
 		if (!first && c->drop)
-			return skip(r, c, more, 0); /* its own line was oldest */
+			return skip(r, c, more,
+				    0); /* its own line was oldest */
 	}
 	if (need > r->cap - r->used &&
 	    relocate(r, cap_for(r, r->cap > 0 ? r->cap * 2 : CAP_MIN,
@@ -333,8 +334,7 @@ int logring_push(struct logring *r, int64_t ts_ms, int stream, int flags,
 void logring_set_limit(struct logring *r, size_t limit)
 {
 	r->limit = limit;
-	while (r->nrec > 0 &&
-	       (r->bytes > limit || r->used > storage_max(r)))
+	while (r->nrec > 0 && (r->bytes > limit || r->used > storage_max(r)))
 		evict_oldest(r);
 	settle(r);
 	/* Storage beyond what the new limit needs goes too. */

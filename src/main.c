@@ -99,8 +99,8 @@ int main(int argc, char *argv[])
 	}
 	path = config_path(&a);
 	if (path == NULL && (a.ncmd == 0 || a.check)) {
-		log_errorx(a.check ? "--check needs a config file (-c FILE)" :
-				     "no command and no config file given");
+		log_errorx(a.check ? "--check needs a config file (-c FILE)"
+				   : "no command and no config file given");
 		fprintf(stderr, "Try 'tend --help'.\n");
 		return 2;
 	}
@@ -110,7 +110,8 @@ int main(int argc, char *argv[])
 		cfg = load_or_report(path, &a);
 		if (cfg == NULL) {
 			if (!a.check)
-				log_errorx("bad configuration: nothing started");
+				log_errorx(
+					"bad configuration: nothing started");
 			return 1;
 		}
 		if (a.check) {

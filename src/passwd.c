@@ -127,8 +127,8 @@ static int gr_parse(struct field line, struct grent *gr)
 }
 
 /* The first entry named name, or with uid uid when name is NULL. */
-static bool pw_find(const char *text, size_t len, const char *name,
-		    uid_t uid, struct pwent *pw)
+static bool pw_find(const char *text, size_t len, const char *name, uid_t uid,
+		    struct pwent *pw)
 {
 	struct cursor c = { text, text + len };
 	struct field line;
@@ -266,8 +266,7 @@ int ids_resolve_text(const char *passwd_text, size_t plen,
 		ids_free(out);
 		return unknown(group, "group", "gid", err, errlen);
 	}
-	if (name.len > 0 &&
-	    collect_groups(group_text, glen, name, out) < 0) {
+	if (name.len > 0 && collect_groups(group_text, glen, name, out) < 0) {
 		ids_free(out);
 		snprintf(err, errlen, "out of memory");
 		return -1;
@@ -282,8 +281,8 @@ int ids_resolve_text(const char *passwd_text, size_t plen,
 }
 
 int ids_resolve(const char *passwd_path, const char *group_path,
-		const char *user, const char *group, struct ids *out,
-		char *err, size_t errlen)
+		const char *user, const char *group, struct ids *out, char *err,
+		size_t errlen)
 {
 	char *ptext = NULL, *gtext = NULL;
 	size_t plen = 0, glen = 0;
@@ -291,13 +290,15 @@ int ids_resolve(const char *passwd_path, const char *group_path,
 
 	*out = (struct ids){ (uid_t)-1, (gid_t)-1, NULL, 0 };
 	if ((file_read_max(passwd_path, IDFILE_MAX, &ptext, &plen, err,
-			   errlen) < 0 && errno != ENOENT) ||
-	    (file_read_max(group_path, IDFILE_MAX, &gtext, &glen, err,
-			   errlen) < 0 && errno != ENOENT))
+			   errlen) < 0 &&
+	     errno != ENOENT) ||
+	    (file_read_max(group_path, IDFILE_MAX, &gtext, &glen, err, errlen) <
+		     0 &&
+	     errno != ENOENT))
 		goto out;
 	r = ids_resolve_text(ptext != NULL ? ptext : "", plen,
-			     gtext != NULL ? gtext : "", glen, user, group,
-			     out, err, errlen);
+			     gtext != NULL ? gtext : "", glen, user, group, out,
+			     err, errlen);
 out:
 	free(ptext);
 	free(gtext);

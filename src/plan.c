@@ -3,7 +3,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { WHITE, GREY, BLACK };
+enum {
+	WHITE,
+	GREY,
+	BLACK
+};
 
 /* Iterative DFS so a long chain of thousands cannot overflow the stack. */
 size_t plan_find_cycle(const struct plan_node *nodes, size_t n, size_t *cycle)
@@ -59,8 +63,8 @@ out:
  * them (upward = 1: a dependency is one more than its highest dependent).
  * Relaxation: at most n rounds on an acyclic graph. Returns the levels.
  */
-static size_t longest_paths(const struct plan_node *nodes, size_t n,
-			    int *level, int upward)
+static size_t longest_paths(const struct plan_node *nodes, size_t n, int *level,
+			    int upward)
 {
 	size_t i, levels = 0, changed = 1;
 
@@ -73,7 +77,8 @@ static size_t longest_paths(const struct plan_node *nodes, size_t n,
 
 			for (d = 0; d < nodes[i].ndeps; d++) {
 				size_t dep = nodes[i].deps[d];
-				size_t to = upward ? dep : i, from = upward ? i : dep;
+				size_t to = upward ? dep : i,
+				       from = upward ? i : dep;
 
 				if (level[to] < level[from] + 1) {
 					level[to] = level[from] + 1;
@@ -116,7 +121,8 @@ double plan_worst_case(const struct plan_node *nodes, size_t n, double drain,
 
 			for (d = 0; d < nodes[i].ndeps; d++) {
 				size_t dep = nodes[i].deps[d];
-				double want = finish[i] + nodes[dep].stop_timeout;
+				double want =
+					finish[i] + nodes[dep].stop_timeout;
 
 				if (nodes[dep].oneshot)
 					continue;

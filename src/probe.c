@@ -15,7 +15,7 @@
 #include "cmdsplit.h"
 #include "util.h"
 
-#define PORT_MAX 65535
+#define PORT_MAX  65535
 #define HTTP_PORT 80
 /* 0, 1 and 2 are the service's stdin, stdout and stderr. */
 #define FD_MIN 3
@@ -116,7 +116,8 @@ static int hosts_lookup(const char *hosts, const char *name, int port,
 				memcpy(addr, w, alen);
 				addr[alen] = '\0';
 				first = 0;
-			} else if (alen == nlen && strncasecmp(w, name, nlen) == 0 &&
+			} else if (alen == nlen &&
+				   strncasecmp(w, name, nlen) == 0 &&
 				   set_any(addr, port, ss, len) == 0) {
 				return 0;
 			}
@@ -190,7 +191,8 @@ static int parse_host_port(const char *hp, size_t n, int dflt_port,
 				    (int)n, hp);
 		hlen = (size_t)(close - hp) + 1;
 		if (hlen < n && hp[hlen] != ':')
-			return fail(err, errlen, "'%.*s' after ']' (write [ADDRESS]:PORT)",
+			return fail(err, errlen,
+				    "'%.*s' after ']' (write [ADDRESS]:PORT)",
 				    (int)(n - hlen), hp + hlen);
 		if (hlen < n)
 			port_s = hp + hlen + 1;
@@ -198,9 +200,10 @@ static int parse_host_port(const char *hp, size_t n, int dflt_port,
 		colon = memchr(hp, ':', n);
 		last = memrchr(hp, ':', n);
 		if (colon != last)
-			return fail(err, errlen,
-				    "'%.*s': an IPv6 address goes in brackets ([ADDRESS]:PORT)",
-				    (int)n, hp);
+			return fail(
+				err, errlen,
+				"'%.*s': an IPv6 address goes in brackets ([ADDRESS]:PORT)",
+				(int)n, hp);
 		hlen = colon != NULL ? (size_t)(colon - hp) : n;
 		if (colon != NULL)
 			port_s = colon + 1;
@@ -211,23 +214,26 @@ static int parse_host_port(const char *hp, size_t n, int dflt_port,
 		size_t plen = n - (size_t)(port_s - hp);
 
 		if ((p->port = parse_port(port_s, plen)) < 0)
-			return fail(err, errlen, "invalid port '%.*s' (1 to %d)",
-				    (int)plen, port_s, PORT_MAX);
+			return fail(err, errlen,
+				    "invalid port '%.*s' (1 to %d)", (int)plen,
+				    port_s, PORT_MAX);
 	} else if (dflt_port > 0) {
 		p->port = dflt_port;
 	} else {
-		return fail(err, errlen, "no port in '%.*s' (HOST:PORT)", (int)n,
-			    hp);
+		return fail(err, errlen, "no port in '%.*s' (HOST:PORT)",
+			    (int)n, hp);
 	}
 	if ((p->host = strndup(hp, hlen)) == NULL)
 		return fail(err, errlen, "out of memory");
 	if (probe_resolve(p->host, hosts, p->port, &p->addr, &p->addrlen) == 0)
 		return 0;
 	if (p->host[0] == '[')
-		return fail(err, errlen, "'%s' is not an IPv6 address", p->host);
-	return fail(err, errlen,
-		    "unknown host '%s' (no DNS: use an address, localhost or a name in /etc/hosts)",
-		    p->host);
+		return fail(err, errlen, "'%s' is not an IPv6 address",
+			    p->host);
+	return fail(
+		err, errlen,
+		"unknown host '%s' (no DNS: use an address, localhost or a name in /etc/hosts)",
+		p->host);
 }
 
 /* tcp:PORT, tcp:HOST:PORT, tcp:[IPv6]:PORT */
@@ -237,11 +243,12 @@ static int parse_tcp(const char *s, const char *hosts, struct probe *p,
 	p->kind = PROBE_TCP;
 	if (s[0] != '[' && strchr(s, ':') == NULL) {
 		if ((p->port = parse_port(s, strlen(s))) < 0)
-			return fail(err, errlen, "invalid port '%s' (1 to %d)", s,
-				    PORT_MAX);
+			return fail(err, errlen, "invalid port '%s' (1 to %d)",
+				    s, PORT_MAX);
 		if ((p->host = strdup("127.0.0.1")) == NULL)
 			return fail(err, errlen, "out of memory");
-		return set_addr(AF_INET, p->host, p->port, &p->addr, &p->addrlen);
+		return set_addr(AF_INET, p->host, p->port, &p->addr,
+				&p->addrlen);
 	}
 	return parse_host_port(s, strlen(s), 0, hosts, p, err, errlen);
 }
@@ -267,11 +274,13 @@ static int parse_fd(const char *s, int ready, struct probe *p, char *err,
 	p->kind = PROBE_FD;
 	if (!ready)
 		return fail(err, errlen,
-			    "fd:N is for ready only (a health-check is %s)", forms);
+			    "fd:N is for ready only (a health-check is %s)",
+			    forms);
 	if ((p->fd = util_parse_int(s, FD_MIN, FD_MAX)) < 0)
-		return fail(err, errlen,
-			    "invalid fd '%s' (%d to %d: 0, 1 and 2 are stdin, stdout and stderr)",
-			    s, FD_MIN, FD_MAX);
+		return fail(
+			err, errlen,
+			"invalid fd '%s' (%d to %d: 0, 1 and 2 are stdin, stdout and stderr)",
+			s, FD_MIN, FD_MAX);
 	return 0;
 }
 
@@ -306,9 +315,10 @@ static int parse_kind(const char *s, int ready, const char *hosts,
 	if (strcmp(s, "notify") == 0) {
 		p->kind = PROBE_NOTIFY;
 		if (!ready)
-			return fail(err, errlen,
-				    "notify is for ready only (a health-check is %s)",
-				    forms);
+			return fail(
+				err, errlen,
+				"notify is for ready only (a health-check is %s)",
+				forms);
 		return 0;
 	}
 	if (strncmp(s, "fd:", 3) == 0)
@@ -316,22 +326,26 @@ static int parse_kind(const char *s, int ready, const char *hosts,
 	if (scheme == 4 && strncasecmp(s, "http", 4) == 0) {
 		/* What goes on the request line must not break it. */
 		if (has_blank(s))
-			return fail(err, errlen,
-				    "an http:// probe holds no spaces or control bytes");
+			return fail(
+				err, errlen,
+				"an http:// probe holds no spaces or control bytes");
 		return parse_http(s + 7, hosts, p, err, errlen);
 	}
 	if (scheme == 5 && strncasecmp(s, "https", 5) == 0)
-		return fail(err, errlen,
-			    "https is not supported (tend speaks plain HTTP only)");
+		return fail(
+			err, errlen,
+			"https is not supported (tend speaks plain HTTP only)");
 	if (scheme == 3 && strncmp(s, "tcp", 3) == 0)
 		return fail(err, errlen, "write tcp:HOST:PORT, without '//'");
 	if (scheme > 0)
-		return fail(err, errlen, "unknown scheme '%.*s://' (a probe is %s)",
+		return fail(err, errlen,
+			    "unknown scheme '%.*s://' (a probe is %s)",
 			    (int)scheme, s, forms);
 	if (strncmp(s, "tcp:", 4) == 0) {
 		if (has_blank(s))
-			return fail(err, errlen,
-				    "a tcp: probe holds no spaces or control bytes");
+			return fail(
+				err, errlen,
+				"a tcp: probe holds no spaces or control bytes");
 		return parse_tcp(s + 4, hosts, p, err, errlen);
 	}
 	p->kind = PROBE_EXEC;
@@ -508,7 +522,8 @@ static void set_status(struct notify_msg *m, const char *v, size_t n)
 	}
 	if (cut) {
 		j = k;
-		while (j > 0 && ((unsigned char)m->status[j - 1] & 0xc0) == 0x80)
+		while (j > 0 &&
+		       ((unsigned char)m->status[j - 1] & 0xc0) == 0x80)
 			j--;
 		if (j > 0 && ((unsigned char)m->status[j - 1] & 0xc0) == 0xc0 &&
 		    k - (j - 1) < utf8_len((unsigned char)m->status[j - 1]))
@@ -537,7 +552,8 @@ static void notify_line(const char *line, size_t n, struct notify_msg *m)
 	size_t vlen, i;
 	long pid = 0;
 
-	if (assignment(line, n, "READY=", &v, &vlen) && vlen == 1 && v[0] == '1')
+	if (assignment(line, n, "READY=", &v, &vlen) && vlen == 1 &&
+	    v[0] == '1')
 		m->ready = 1;
 	else if (assignment(line, n, "STOPPING=", &v, &vlen) && vlen == 1 &&
 		 v[0] == '1')

@@ -21,7 +21,10 @@
 
 extern char **environ;
 
-enum { PROBE_FOR_READY = 1, PROBE_FOR_HEALTH = 2 };
+enum {
+	PROBE_FOR_READY = 1,
+	PROBE_FOR_HEALTH = 2
+};
 
 /* Ready attempts: the first retry after this, doubled up to the max. */
 #define READY_RETRY_MIN 0.05
@@ -69,7 +72,8 @@ static void ready_outcome(struct svc *s, int ok, const char *why)
 	}
 	log_debug("service %s: not ready yet: %s", s->conf->name, why);
 	schedule(s, p->retry);
-	p->retry = p->retry * 2 < READY_RETRY_MAX ? p->retry * 2 : READY_RETRY_MAX;
+	p->retry = p->retry * 2 < READY_RETRY_MAX ? p->retry * 2
+						  : READY_RETRY_MAX;
 }
 
 static void health_outcome(struct svc *s, int ok, const char *why)
@@ -90,7 +94,8 @@ static void health_outcome(struct svc *s, int ok, const char *why)
 			  c->name, p->health_fails, c->health_retries, why);
 		if (p->health_fails >= (unsigned long)c->health_retries) {
 			p->health = HEALTH_UNHEALTHY;
-			log_warnx("service %s: unhealthy: restarting it", c->name);
+			log_warnx("service %s: unhealthy: restarting it",
+				  c->name);
 			svc_event(s, FE_UNHEALTHY);
 			return;
 		}
@@ -186,8 +191,9 @@ static void http_io(struct svc *s)
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (n <= 0) {
-		attempt_end(s, 0, n == 0 ? "connection closed before an answer" :
-					   strerror(errno));
+		attempt_end(s, 0,
+			    n == 0 ? "connection closed before an answer"
+				   : strerror(errno));
 		return;
 	}
 	a->len += (size_t)n;
@@ -230,12 +236,14 @@ static void attempt_connect(struct svc *s, const struct probe *p)
 	struct attempt *a = &pr(s)->at;
 
 	a->reqlen = 0;
-	a->fd = socket(p->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	a->fd = socket(p->addr.ss_family,
+		       SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (a->fd < 0) {
 		attempt_end(s, 0, strerror(errno));
 		return;
 	}
-	if (connect(a->fd, (const struct sockaddr *)&p->addr, p->addrlen) == 0) {
+	if (connect(a->fd, (const struct sockaddr *)&p->addr, p->addrlen) ==
+	    0) {
 		connected(s);
 		return;
 	}
@@ -304,9 +312,11 @@ int svcprobe_reaped(struct svc *s, pid_t pid, int wstatus)
 	if (a->reported)
 		return 1;
 	if (WIFEXITED(wstatus))
-		snprintf(why, sizeof(why), "exited with %d", WEXITSTATUS(wstatus));
+		snprintf(why, sizeof(why), "exited with %d",
+			 WEXITSTATUS(wstatus));
 	else
-		snprintf(why, sizeof(why), "killed by signal %d", WTERMSIG(wstatus));
+		snprintf(why, sizeof(why), "killed by signal %d",
+			 WTERMSIG(wstatus));
 	attempt_end(s, WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0, why);
 	return 1;
 }
@@ -397,8 +407,9 @@ static void notify_datagram(struct svc *s, const char *buf, size_t len,
 	struct notify_msg m;
 
 	if (cr == NULL || !of_service(s, cr)) {
-		log_info("service %s: notify message from pid %d ignored: not a process of the service",
-			 s->conf->name, cr != NULL ? (int)cr->pid : 0);
+		log_info(
+			"service %s: notify message from pid %d ignored: not a process of the service",
+			s->conf->name, cr != NULL ? (int)cr->pid : 0);
 		return;
 	}
 	probe_notify_parse(buf, len, &m);
@@ -406,7 +417,8 @@ static void notify_datagram(struct svc *s, const char *buf, size_t len,
 		log_info("service %s: status: %s", s->conf->name, m.status);
 	if (m.stopping && !s->probe.not_ready) {
 		s->probe.not_ready = 1;
-		log_info("service %s: stopping (notify): not ready", s->conf->name);
+		log_info("service %s: stopping (notify): not ready",
+			 s->conf->name);
 	}
 	if (m.ready && s->state == ST_STARTING &&
 	    s->conf->ready.kind == PROBE_NOTIFY) {
@@ -421,7 +433,8 @@ static void on_notify(struct ev_loop *loop, ev_io *w, int revents)
 	struct svc *s = container_of(p, struct svc, probe);
 	union {
 		struct cmsghdr h;
-		char space[CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(16 * sizeof(int))];
+		char space[CMSG_SPACE(sizeof(struct ucred)) +
+			   CMSG_SPACE(16 * sizeof(int))];
 	} ctl;
 	char buf[4096];
 	int k;
@@ -444,19 +457,24 @@ static void on_notify(struct ev_loop *loop, ev_io *w, int revents)
 		n = recvmsg(p->notify_fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
 		if (n < 0)
 			break;
-		for (cm = CMSG_FIRSTHDR(&mh); cm != NULL; cm = CMSG_NXTHDR(&mh, cm)) {
+		for (cm = CMSG_FIRSTHDR(&mh); cm != NULL;
+		     cm = CMSG_NXTHDR(&mh, cm)) {
 			if (cm->cmsg_level != SOL_SOCKET)
 				continue;
 			if (cm->cmsg_type == SCM_CREDENTIALS &&
 			    cm->cmsg_len == CMSG_LEN(sizeof(struct ucred)))
-				cr = (const struct ucred *)(void *)CMSG_DATA(cm);
+				cr = (const struct ucred *)(void *)CMSG_DATA(
+					cm);
 			if (cm->cmsg_type == SCM_RIGHTS) {
 				/* fds passed along (FDSTORE=1) are not kept */
-				size_t i, nfd = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+				size_t i, nfd = (cm->cmsg_len - CMSG_LEN(0)) /
+						sizeof(int);
 				int fd;
 
 				for (i = 0; i < nfd; i++) {
-					memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(fd));
+					memcpy(&fd,
+					       CMSG_DATA(cm) + i * sizeof(int),
+					       sizeof(fd));
 					close(fd);
 				}
 			}
@@ -482,7 +500,8 @@ static int notify_open(struct svc *s)
 	sa.sun_family = AF_UNIX;
 	if (setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) < 0 ||
 	    bind(fd, (struct sockaddr *)&sa, len) < 0 ||
-	    (len = sizeof(sa), getsockname(fd, (struct sockaddr *)&sa, &len)) < 0 ||
+	    (len = sizeof(sa), getsockname(fd, (struct sockaddr *)&sa, &len)) <
+		    0 ||
 	    len <= offsetof(struct sockaddr_un, sun_path) + 1) {
 		int saved = errno;
 
@@ -532,7 +551,8 @@ static void on_ready_fd(struct ev_loop *loop, ev_io *w, int revents)
 		return; /* not a whole line yet */
 	ready_pipe_close(s);
 	if (n > 0 && s->state == ST_STARTING) {
-		log_info("service %s: ready (%s)", s->conf->name, s->conf->ready.text);
+		log_info("service %s: ready (%s)", s->conf->name,
+			 s->conf->ready.text);
 		svc_event(s, FE_READY);
 	}
 	sup_settle(s->sup);
@@ -641,7 +661,8 @@ void svcprobe_state(struct svc *s, enum svc_state before)
 
 const char *svcprobe_health_name(const struct svc *s)
 {
-	static const char *const names[] = { NULL, "starting", "healthy", "unhealthy" };
+	static const char *const names[] = { NULL, "starting", "healthy",
+					     "unhealthy" };
 
 	if (s->conf->health.kind == PROBE_NONE)
 		return NULL;

@@ -114,7 +114,8 @@ static int diff_add(char ***list, size_t *n, const char *name)
 }
 
 /* What the reload would do to the service named like n (n in the new file). */
-static enum conf_change classify(const struct sup *sup, const struct svc_conf *n)
+static enum conf_change classify(const struct sup *sup,
+				 const struct svc_conf *n)
 {
 	const struct svc *s = sup_find(sup, n->name);
 
@@ -133,7 +134,8 @@ static int make_diff(const struct sup *sup, const struct config *c,
 	for (i = 0; i < sup->nsvcs; i++) {
 		const struct svc *s = sup->svcs[i];
 
-		if (!s->cmdline && !s->removed && conf_find(c, s->conf->name) == NULL)
+		if (!s->cmdline && !s->removed &&
+		    conf_find(c, s->conf->name) == NULL)
 			rc |= diff_add(&d->removed, &nr, s->conf->name);
 	}
 	for (i = 0; i < c->nsvcs; i++) {
@@ -165,8 +167,8 @@ static int make_diff(const struct sup *sup, const struct config *c,
 		d->changed = calloc(1, sizeof(char *));
 	if (d->unchanged == NULL)
 		d->unchanged = calloc(1, sizeof(char *));
-	if (rc != 0 || !d->added || !d->removed || !d->restarted || !d->changed ||
-	    !d->unchanged) {
+	if (rc != 0 || !d->added || !d->removed || !d->restarted ||
+	    !d->changed || !d->unchanged) {
 		reload_diff_free(d);
 		return -1;
 	}
@@ -181,7 +183,8 @@ static void apply(struct sup *sup, struct config *c)
 	for (i = 0; i < sup->nsvcs; i++) {
 		struct svc *s = sup->svcs[i];
 
-		if (s->cmdline || s->removed || conf_find(c, s->conf->name) != NULL)
+		if (s->cmdline || s->removed ||
+		    conf_find(c, s->conf->name) != NULL)
 			continue;
 		log_info("reload: service %s removed", s->conf->name);
 		s->removed = 1;
@@ -229,15 +232,20 @@ static void apply(struct sup *sup, struct config *c)
 		free(s->conf);
 		s->conf = n;
 		if (ch == CONF_RESTART) {
-			log_info("reload: service %s changed: restarting it", n->name);
+			log_info("reload: service %s changed: restarting it",
+				 n->name);
 			if (svc_has_process(s) && s->want_up)
 				svc_event(s, FE_RESTART);
 			else if (s->want_up && (s->state == ST_DONE ||
 						s->state == ST_FAILED ||
 						s->state == ST_BACKOFF))
-				svc_event(s, FE_START); /* a changed oneshot runs again */
+				svc_event(
+					s,
+					FE_START); /* a changed oneshot runs again */
 		} else if (ch == CONF_INPLACE) {
-			log_info("reload: service %s: new settings apply in place", n->name);
+			log_info(
+				"reload: service %s: new settings apply in place",
+				n->name);
 		}
 		if (n->disabled && !was_disabled)
 			svc_event(s, FE_STOP);
@@ -282,15 +290,17 @@ void sup_reload(struct sup *sup)
 		return;
 	}
 	if (sup_reload_do(sup, 0, &d, &errs) < 0) {
-		log_errorx("reload of %s failed; nothing changed:", sup->cfg->path);
+		log_errorx("reload of %s failed; nothing changed:",
+			   sup->cfg->path);
 		for (i = 0; i < errs.n; i++)
 			log_errorx("%s", errs.msgs[i]);
 		conf_errors_free(&errs);
 		return;
 	}
-	log_info("reloaded %s: %zu added, %zu removed, %zu restarted, %zu changed in place, %zu unchanged",
-		 sup->cfg->path, strv_len(d.added), strv_len(d.removed),
-		 strv_len(d.restarted), strv_len(d.changed),
-		 strv_len(d.unchanged));
+	log_info(
+		"reloaded %s: %zu added, %zu removed, %zu restarted, %zu changed in place, %zu unchanged",
+		sup->cfg->path, strv_len(d.added), strv_len(d.removed),
+		strv_len(d.restarted), strv_len(d.changed),
+		strv_len(d.unchanged));
 	reload_diff_free(&d);
 }

@@ -24,9 +24,9 @@
 #define STUCK_TIMEOUT 1.0
 
 enum single_phase {
-	PH_RUNNING,    /* the command runs; signals are forwarded to it */
-	PH_TERM_SENT,  /* it ended; stragglers got SIGTERM */
-	PH_KILL_SENT,  /* stragglers got SIGKILL; waiting for the last reap */
+	PH_RUNNING,   /* the command runs; signals are forwarded to it */
+	PH_TERM_SENT, /* it ended; stragglers got SIGTERM */
+	PH_KILL_SENT, /* stragglers got SIGKILL; waiting for the last reap */
 };
 
 struct single {
@@ -84,13 +84,15 @@ static enum ctl_status single_ctl(void *ctx, const struct ctl_request *req,
 	case CTL_STOP:
 	case CTL_RESTART:
 	case CTL_RELOAD:
-		return ctlview_error(b, CTL_BAD_REQUEST,
-				     "single-command mode: nothing to start, stop, restart or reload");
+		return ctlview_error(
+			b, CTL_BAD_REQUEST,
+			"single-command mode: nothing to start, stop, restart or reload");
 	case CTL_LOG:
 		if (strcmp(req->args[0], "main") != 0)
 			break; /* unknown below */
-		return ctlview_error(b, CTL_FAILED,
-				     "service main: output is not kept (single-command mode: log = inherit)");
+		return ctlview_error(
+			b, CTL_FAILED,
+			"service main: output is not kept (single-command mode: log = inherit)");
 	default:
 		break;
 	}
@@ -98,9 +100,10 @@ static enum ctl_status single_ctl(void *ctx, const struct ctl_request *req,
 		if (strcmp(req->args[i], "main") != 0) {
 			char err[300];
 
-			snprintf(err, sizeof(err),
-				 "unknown service '%s' (single-command mode: only 'main')",
-				 req->args[i]);
+			snprintf(
+				err, sizeof(err),
+				"unknown service '%s' (single-command mode: only 'main')",
+				req->args[i]);
 			return ctlview_error(b, CTL_UNKNOWN_SERVICE, err);
 		}
 	memset(&top, 0, sizeof(top));
@@ -122,9 +125,11 @@ static enum ctl_status single_ctl(void *ctx, const struct ctl_request *req,
 		return CTL_OK;
 	case CTL_SIGNAL:
 	case CTL_SHUTDOWN:
-		sig = req->cmd == CTL_SHUTDOWN ? SIGTERM : sig_parse(req->args[0]);
+		sig = req->cmd == CTL_SHUTDOWN ? SIGTERM
+					       : sig_parse(req->args[0]);
 		if (sig < 0)
-			return ctlview_error(b, CTL_BAD_REQUEST, "unknown signal");
+			return ctlview_error(b, CTL_BAD_REQUEST,
+					     "unknown signal");
 		/* shutdown is SIGTERM to tend, which single mode forwards. */
 		on_signal(sig, s);
 		if (req->cmd == CTL_SHUTDOWN) {
@@ -135,8 +140,9 @@ static enum ctl_status single_ctl(void *ctx, const struct ctl_request *req,
 		}
 		return CTL_OK;
 	default:
-		return ctlview_error(b, CTL_BAD_REQUEST,
-				     "single-command mode: nothing to start, stop, restart or reload");
+		return ctlview_error(
+			b, CTL_BAD_REQUEST,
+			"single-command mode: nothing to start, stop, restart or reload");
 	}
 }
 
@@ -255,8 +261,8 @@ int single_run(const struct args *a)
 		struct ctlsrv_access none = { 0, 0, (gid_t)-1, (gid_t)-1 };
 		char err[512];
 
-		s.ctl = ctlsrv_open(s.loop, a->socket, &none, single_ctl, &s, err,
-				    sizeof(err));
+		s.ctl = ctlsrv_open(s.loop, a->socket, &none, single_ctl, &s,
+				    err, sizeof(err));
 		if (s.ctl == NULL) {
 			log_errorx("control socket: %s", err);
 			loop_destroy(s.loop);
@@ -275,7 +281,8 @@ int single_run(const struct args *a)
 	 * Only a foreground tend hands the terminal on: run in the background
 	 * of a shell, it must not take the terminal away from that shell.
 	 */
-	req.fg_tty = isatty(STDIN_FILENO) && tcgetpgrp(STDIN_FILENO) == getpgrp();
+	req.fg_tty = isatty(STDIN_FILENO) &&
+		     tcgetpgrp(STDIN_FILENO) == getpgrp();
 	req.uid = (uid_t)-1;
 	req.gid = (gid_t)-1;
 	s.child = spawn(&req, &se);

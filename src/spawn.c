@@ -20,11 +20,21 @@ struct child_status {
 };
 
 static const char *const step_names[] = {
-	"exec", "setsid", "stdin", "setgroups", "setgid", "setuid", "chdir",
-	"stdout", "setrlimit", "readiness fd",
+	"exec",	  "setsid", "stdin",  "setgroups", "setgid",
+	"setuid", "chdir",  "stdout", "setrlimit", "readiness fd",
 };
-enum { STEP_EXEC, STEP_SETSID, STEP_STDIN, STEP_SETGROUPS, STEP_SETGID,
-       STEP_SETUID, STEP_CHDIR, STEP_STDOUT, STEP_RLIMIT, STEP_READY_FD };
+enum {
+	STEP_EXEC,
+	STEP_SETSID,
+	STEP_STDIN,
+	STEP_SETGROUPS,
+	STEP_SETGID,
+	STEP_SETUID,
+	STEP_CHDIR,
+	STEP_STDOUT,
+	STEP_RLIMIT,
+	STEP_READY_FD
+};
 
 static void __attribute__((noreturn))
 child_fail(int status_fd, int step, int err)
@@ -55,7 +65,8 @@ static int place_ready_fd(const struct spawn_req *req, int *status_fd)
 	if (req->ready_fd <= 2 || req->ready_num <= 2)
 		return 0;
 	if (*status_fd == req->ready_num) {
-		int moved = fcntl(*status_fd, F_DUPFD_CLOEXEC, req->ready_num + 1);
+		int moved =
+			fcntl(*status_fd, F_DUPFD_CLOEXEC, req->ready_num + 1);
 
 		if (moved < 0)
 			return -1;
@@ -67,8 +78,7 @@ static int place_ready_fd(const struct spawn_req *req, int *status_fd)
 }
 
 /* The steps after the signal reset: 0, or the failed step with errno set. */
-static int child_setup(const struct spawn_req *req, int null_fd,
-		       int *status_fd)
+static int child_setup(const struct spawn_req *req, int null_fd, int *status_fd)
 {
 	if (null_fd >= 0 && dup2(null_fd, STDIN_FILENO) < 0)
 		return STEP_STDIN;
@@ -222,8 +232,10 @@ int spawn_status(int fd, struct spawn_err *e)
 		return 0;
 	if (n == (ssize_t)sizeof(cs)) {
 		e->err = cs.err;
-		e->step = (unsigned)cs.step < sizeof(step_names) / sizeof(step_names[0]) ?
-				  step_names[cs.step] : "?";
+		e->step = (unsigned)cs.step < sizeof(step_names) /
+						      sizeof(step_names[0])
+				  ? step_names[cs.step]
+				  : "?";
 	}
 	/* EOF (exec closed the pipe), or nothing sensible: it runs. */
 	return 1;

@@ -127,8 +127,8 @@ void sup_service_ended(struct sup *sup, struct svc *s)
 /* Time left until shutdown-timeout runs out. */
 static double deadline_left(const struct sup *sup)
 {
-	double left = ev_timer_remaining(sup->loop,
-					 (ev_timer *)&sup->deadline_timer);
+	double left =
+		ev_timer_remaining(sup->loop, (ev_timer *)&sup->deadline_timer);
 
 	return left > 0 ? left : 0;
 }
@@ -155,8 +155,9 @@ static void on_deadline(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)revents;
 	if (sup->phase == SD_KILLED)
 		return;
-	log_warnx("shutdown-timeout (%.3g s) reached: killing every process left",
-		  sup->cfg->shutdown_timeout);
+	log_warnx(
+		"shutdown-timeout (%.3g s) reached: killing every process left",
+		sup->cfg->shutdown_timeout);
 	kill_everything(sup);
 	sup_settle(sup);
 }
@@ -203,8 +204,9 @@ void sup_shutdown(struct sup *sup, const char *why)
 	if (sup->cfg->drain_delay > 0) {
 		sup->phase = SD_DRAIN;
 		ev_timer_set(&sup->drain_timer,
-			     sup->cfg->drain_delay < sup->cfg->shutdown_timeout ?
-				     sup->cfg->drain_delay : sup->cfg->shutdown_timeout,
+			     sup->cfg->drain_delay < sup->cfg->shutdown_timeout
+				     ? sup->cfg->drain_delay
+				     : sup->cfg->shutdown_timeout,
 			     0.);
 		ev_timer_start(sup->loop, &sup->drain_timer);
 	} else {
@@ -231,7 +233,8 @@ static int graph(struct sup *sup)
 		return -1;
 	for (i = 0; i < n; i++) {
 		const struct svc *s = sup->svcs[i];
-		size_t *deps = calloc(strv_len(s->conf->depends) + 1, sizeof(*deps));
+		size_t *deps =
+			calloc(strv_len(s->conf->depends) + 1, sizeof(*deps));
 		char **d;
 
 		sup->nodes[i].deps = deps;
@@ -294,8 +297,9 @@ static void shutdown_step(struct sup *sup)
 	stragglers_signal(SIGCONT, sup->pid1);
 	sup->phase = SD_STRAGGLERS;
 	ev_timer_set(&sup->phase_timer,
-		     sup->cfg->straggler_timeout < deadline_left(sup) ?
-			     sup->cfg->straggler_timeout : deadline_left(sup),
+		     sup->cfg->straggler_timeout < deadline_left(sup)
+			     ? sup->cfg->straggler_timeout
+			     : deadline_left(sup),
 		     0.);
 	ev_timer_start(sup->loop, &sup->phase_timer);
 }
@@ -336,7 +340,8 @@ static void kick(struct sup *sup)
 			if (sup->kick_spawned >= KICK_BATCH) {
 				if (!ev_is_active(&sup->kick_timer)) {
 					ev_timer_set(&sup->kick_timer, 0., 0.);
-					ev_timer_start(sup->loop, &sup->kick_timer);
+					ev_timer_start(sup->loop,
+						       &sup->kick_timer);
 				}
 				return;
 			}
@@ -379,7 +384,8 @@ static void check_all_ended(struct sup *sup)
 	size_t i;
 	int all_zero = 1;
 
-	if (sup->phase != SD_NONE || !sup->ended_on_own || main_svc(sup) != NULL)
+	if (sup->phase != SD_NONE || !sup->ended_on_own ||
+	    main_svc(sup) != NULL)
 		return;
 	for (i = 0; i < sup->nsvcs; i++) {
 		const struct svc *s = sup->svcs[i];
@@ -431,7 +437,8 @@ static void forward(struct sup *sup, int sig)
 
 	sig_name(sig, name, sizeof(name));
 	if (m != NULL && m->pid > 0) {
-		pid_t target = m->cmdline && !sup->args->group ? m->pid : -m->pid;
+		pid_t target = m->cmdline && !sup->args->group ? m->pid
+							       : -m->pid;
 
 		log_debug("forwarding %s to the main service", name);
 		if (kill(target, sig) < 0 && errno != ESRCH)
@@ -470,7 +477,9 @@ static void on_signal(int sig, void *ctx)
 		if (i < sup->cfg->nforward)
 			forward(sup, sig);
 		else
-			log_debug("SIG%s received: not in forward-signals, ignored", name);
+			log_debug(
+				"SIG%s received: not in forward-signals, ignored",
+				name);
 	}
 	sup_settle(sup);
 }

@@ -51,8 +51,10 @@ static enum fsm_event exec_done(struct svc *s, const struct spawn_err *se,
 			s->dead_pid = pid;
 		s->pid = 0;
 		s->has_exit = 1;
-		s->last_wstatus = (strcmp(se->step, "exec") == 0 ?
-					   exitcode_from_exec_errno(se->err) : 126) << 8;
+		s->last_wstatus = (strcmp(se->step, "exec") == 0
+					   ? exitcode_from_exec_errno(se->err)
+					   : 126)
+				  << 8;
 		return FE_SPAWN_FAILED;
 	}
 	s->last_pid = pid;
@@ -151,12 +153,11 @@ static void signal_group(struct svc *s, int sig)
 	 * the signal itself (blocked until it resets its mask, not lost).
 	 */
 	if (kill(-s->pid, sig) < 0 &&
-	    (errno != ESRCH || (s->exec_fd >= 0 && kill(s->pid, sig) < 0 &&
-				errno != ESRCH)))
+	    (errno != ESRCH ||
+	     (s->exec_fd >= 0 && kill(s->pid, sig) < 0 && errno != ESRCH)))
 		log_warn("service %s: kill %s", s->conf->name,
 			 sig_name(sig, name, sizeof(name)));
 }
-
 
 /*
  * Starts the process; returns the event that tells how it went, or -1
@@ -175,7 +176,8 @@ static int start_process(struct svc *s)
 	pid_t pid;
 
 	if (svcprobe_prespawn(s, &notify_env, &ready_fd, &ready_num) < 0) {
-		log_warn("service %s: cannot make its readiness channel", c->name);
+		log_warn("service %s: cannot make its readiness channel",
+			 c->name);
 		return FE_SPAWN_FAILED;
 	}
 	notify[0] = (char *)notify_env;
@@ -263,7 +265,8 @@ void svc_event(struct svc *s, enum fsm_event ev)
 	if (o.actions & FSM_TIMER_CLEAR)
 		ev_timer_stop(s->sup->loop, &s->timer);
 	if (o.actions & FSM_TIMER_SET) {
-		ev_now_update(s->sup->loop); /* a timeout never runs out early */
+		ev_now_update(
+			s->sup->loop); /* a timeout never runs out early */
 		ev_timer_stop(s->sup->loop, &s->timer);
 		ev_timer_set(&s->timer, o.timer, 0.);
 		ev_timer_start(s->sup->loop, &s->timer);
@@ -277,15 +280,17 @@ void svc_event(struct svc *s, enum fsm_event ev)
 				 fsm_state_name(s->state), o.timer);
 		else
 			log_info("service %s: %s -> %s", s->conf->name,
-				 fsm_state_name(before), fsm_state_name(s->state));
+				 fsm_state_name(before),
+				 fsm_state_name(s->state));
 	}
 	if (o.actions & FSM_STOP_SIGNAL) {
 		signal_group(s, s->conf->stop_signal);
 		signal_group(s, SIGCONT);
 	}
 	if (o.actions & FSM_KILL) {
-		log_warnx("service %s: still running %.3g s after its stop signal: killing it",
-			  s->conf->name, s->conf->stop_timeout);
+		log_warnx(
+			"service %s: still running %.3g s after its stop signal: killing it",
+			s->conf->name, s->conf->stop_timeout);
 		signal_group(s, SIGKILL);
 	}
 	if (o.actions & FSM_ENDED)
@@ -319,7 +324,8 @@ void svc_reaped(struct svc *s, pid_t pid, int wstatus)
 	svclog_run_ended(&s->log);
 	if (WIFSIGNALED(wstatus))
 		log_info("service %s: pid %d killed by SIG%s", s->conf->name,
-			 (int)pid, sig_name(WTERMSIG(wstatus), name, sizeof(name)));
+			 (int)pid,
+			 sig_name(WTERMSIG(wstatus), name, sizeof(name)));
 	else
 		log_info("service %s: pid %d exited with %d", s->conf->name,
 			 (int)pid, WEXITSTATUS(wstatus));
@@ -330,8 +336,9 @@ void svc_reaped(struct svc *s, pid_t pid, int wstatus)
 	 * still holding its port. After tend's own stop they had it already.
 	 */
 	if (!stopping && !s->cmdline && kill(-pid, 0) == 0) {
-		log_info("service %s: stopping what pid %d left in its process group",
-			 s->conf->name, (int)pid);
+		log_info(
+			"service %s: stopping what pid %d left in its process group",
+			s->conf->name, (int)pid);
 		signal_group(s, s->conf->stop_signal);
 		signal_group(s, SIGCONT);
 	}

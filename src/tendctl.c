@@ -24,10 +24,10 @@
 #include "ctlproto.h"
 #include "tendctl.h"
 
-#define DEFAULT_SOCKET "/run/tend.sock"
+#define DEFAULT_SOCKET	    "/run/tend.sock"
 #define EXCHANGE_TIMEOUT_MS 10000
-#define WAIT_TIMEOUT_MS 30000
-#define POLL_INTERVAL_MS 100
+#define WAIT_TIMEOUT_MS	    30000
+#define POLL_INTERVAL_MS    100
 
 enum {
 	EXIT_FAIL = 1,
@@ -74,7 +74,7 @@ struct opts {
 	int json;
 	struct tc_flags fl;
 	unsigned long lines; /* log */
-	int64_t timeout_ms; /* -1: the command's default */
+	int64_t timeout_ms;  /* -1: the command's default */
 	const char *cmd;
 	char **args;
 	size_t nargs;
@@ -164,7 +164,12 @@ static unsigned long parse_lines(const char *s)
 
 static void parse_opts(int argc, char **argv, struct opts *o)
 {
-	enum { OPT_JSON = 256, OPT_TIMEOUT, OPT_NO_WAIT, OPT_DRY_RUN };
+	enum {
+		OPT_JSON = 256,
+		OPT_TIMEOUT,
+		OPT_NO_WAIT,
+		OPT_DRY_RUN
+	};
 	static const struct option longopts[] = {
 		{ "socket", required_argument, NULL, 'S' },
 		{ "json", no_argument, NULL, OPT_JSON },
@@ -646,9 +651,9 @@ static int wait_targets(const struct opts *o, const char *path, enum tc_want w,
 
 static int cmd_act(const struct opts *o, const char *path, int64_t xtimeout)
 {
-	enum tc_want w = strcmp(o->cmd, "stop") == 0	? TC_WANT_DOWN :
-			 strcmp(o->cmd, "restart") == 0 ? TC_WANT_RESTARTED :
-							  TC_WANT_UP;
+	enum tc_want w = strcmp(o->cmd, "stop") == 0	  ? TC_WANT_DOWN
+			 : strcmp(o->cmd, "restart") == 0 ? TC_WANT_RESTARTED
+							  : TC_WANT_UP;
 	int64_t wait_ms = o->timeout_ms >= 0 ? o->timeout_ms : WAIT_TIMEOUT_MS;
 	char **words = xrealloc(NULL, (o->nargs + 1) * sizeof(*words));
 	struct tc_target *t = xrealloc(NULL, o->nargs * sizeof(*t));
@@ -668,7 +673,7 @@ static int cmd_act(const struct opts *o, const char *path, int64_t xtimeout)
 		if (o->json)
 			print_body(&r);
 		else
-			json_array_foreach (tc_services(root), i, svc)
+			json_array_foreach(tc_services(root), i, svc)
 				tc_print_service(stdout, svc);
 		json_decref(root);
 		free(r.body);
@@ -725,9 +730,9 @@ static int cmd_simple(const struct opts *o, const char *path, int64_t xtimeout)
 		}
 		print_error(&r);
 		root = json_loadb(r.body, r.len, 0, NULL);
-		json_array_foreach (json_object_get(root, "errors"), i, e)
-			if (json_is_string(e))
-				fprintf(stderr, "%s\n", json_string_value(e));
+		json_array_foreach(json_object_get(root, "errors"), i,
+				   e) if (json_is_string(e))
+			fprintf(stderr, "%s\n", json_string_value(e));
 		json_decref(root);
 		free(r.body);
 		return EXIT_FAIL;
@@ -751,8 +756,8 @@ static int cmd_simple(const struct opts *o, const char *path, int64_t xtimeout)
 	} else if (strcmp(o->cmd, "status") == 0 ||
 		   strcmp(o->cmd, "reload") == 0) {
 		root = parse_body(&r, path);
-		if ((o->cmd[0] == 's' ? tc_print_status(stdout, root) :
-					tc_print_reload(stdout, root)) < 0)
+		if ((o->cmd[0] == 's' ? tc_print_status(stdout, root)
+				      : tc_print_reload(stdout, root)) < 0)
 			die(EXIT_UNREACHABLE, "malformed reply from tend at %s",
 			    path);
 		json_decref(root);
@@ -914,7 +919,7 @@ static int cmd_log(const struct opts *o, const char *path, int64_t xtimeout)
 		if (!json_is_array(json_object_get(root, "lines")))
 			die(EXIT_UNREACHABLE, "malformed reply from tend at %s",
 			    path);
-		json_array_foreach (json_object_get(root, "lines"), i, obj)
+		json_array_foreach(json_object_get(root, "lines"), i, obj)
 			log_obj(o, obj, &open_line, path);
 		tc_print_log_end(stdout, &open_line);
 		json_decref(root);
@@ -953,8 +958,8 @@ static void validate(const struct opts *o)
 
 	if (o->cmd == NULL)
 		die(EXIT_USAGE, "no command given");
-	if (tc_check_args(o->cmd, o->args, o->nargs, &o->fl, err,
-			  sizeof(err)) < 0)
+	if (tc_check_args(o->cmd, o->args, o->nargs, &o->fl, err, sizeof(err)) <
+	    0)
 		die(EXIT_USAGE, "%s", err);
 }
 

@@ -8,7 +8,10 @@
 
 #include "signames.h"
 
-enum { COL_REASON = 8, COL_MAX = 9 };
+enum {
+	COL_REASON = 8,
+	COL_MAX = 9
+};
 
 static const char *const col_head[COL_MAX] = {
 	"NAME",	     "STATE", "PID",	"UPTIME", "RESTARTS",
@@ -46,7 +49,8 @@ json_t *tc_find_service(json_t *services, const char *name)
 	size_t i;
 	json_t *svc;
 
-	json_array_foreach (services, i, svc) {
+	json_array_foreach(services, i, svc)
+	{
 		const char *n = tc_str(svc, "name");
 
 		if (n != NULL && strcmp(n, name) == 0)
@@ -148,8 +152,8 @@ static void fill_row(char **row, json_t *svc)
 	row[4] = clean_dup(int_or_null(json_object_get(svc, "restarts"), buf,
 				       sizeof(buf)));
 	row[5] = clean_dup(last_exit(svc, buf, sizeof(buf)));
-	row[6] = clean_dup(json_is_true(json_object_get(svc, "ready")) ? "yes" :
-									 "no");
+	row[6] = clean_dup(json_is_true(json_object_get(svc, "ready")) ? "yes"
+								       : "no");
 	row[7] = clean_dup(health);
 	row[COL_REASON] = reason_cell(svc);
 }
@@ -170,7 +174,8 @@ int tc_print_status(FILE *f, json_t *root)
 	}
 	for (c = 0; c < COL_MAX; c++)
 		cells[c] = clean_dup(col_head[c]);
-	json_array_foreach (services, i, svc) {
+	json_array_foreach(services, i, svc)
+	{
 		fill_row(cells + (i + 1) * COL_MAX, svc);
 		if (cells[(i + 1) * COL_MAX + COL_REASON] != NULL)
 			ncols = COL_MAX;
@@ -248,9 +253,10 @@ static int print_list(FILE *f, json_t *root, const char *key, const char *label)
 	if (json_array_size(a) == 0)
 		return 0;
 	fprintf(f, "%s:", label);
-	json_array_foreach (a, i, v) {
-		char *s = clean_dup(json_is_string(v) ? json_string_value(v) :
-							"?");
+	json_array_foreach(a, i, v)
+	{
+		char *s = clean_dup(json_is_string(v) ? json_string_value(v)
+						      : "?");
 
 		fprintf(f, " %s", s);
 		free(s);
@@ -284,7 +290,8 @@ int tc_print_check(FILE *f, json_t *root)
 
 	if (!json_is_boolean(healthy))
 		return -1;
-	json_array_foreach (services, i, svc) {
+	json_array_foreach(services, i, svc)
+	{
 		const char *reason = tc_str(svc, "reason");
 		char *name, *why;
 
@@ -390,8 +397,8 @@ void tc_report_targets(FILE *out, FILE *err, const struct tc_target *t,
 
 int tc_valid_name(const char *s)
 {
-	size_t n =
-		strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	size_t n = strspn(s,
+			  "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 			  "0123456789_.-");
 
 	return n > 0 && n <= 64 && s[n] == '\0';
@@ -471,9 +478,9 @@ int tc_check_args(const char *cmd, char *const *args, size_t nargs,
 		return refuse(err, errlen, "unknown command '%s'", cmd);
 	if (nargs < commands[i].min)
 		return refuse(err, errlen, "%s needs %s", cmd,
-			      commands[i].min == 2 ?
-				      "a signal and a service name" :
-				      "a service name");
+			      commands[i].min == 2
+				      ? "a signal and a service name"
+				      : "a service name");
 	if (nargs > commands[i].max && commands[i].max == 0)
 		return refuse(err, errlen, "%s takes no arguments", cmd);
 	if (nargs > commands[i].max && commands[i].max == 1)

@@ -12,7 +12,7 @@ TEND_BUILD_PACKAGES=(
 )
 
 # scripts/lint's static analysers (clang-tools has scan-build).
-TEND_LINT_PACKAGES=(cppcheck gcc clang clang-tools)
+TEND_LINT_PACKAGES=(cppcheck gcc clang clang-tools clang-format)
 
 # Installs the packages named that are not installed yet.
 tend_install_packages() {

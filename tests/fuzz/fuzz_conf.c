@@ -37,19 +37,17 @@ static const char passwd_text[] =
 	"www-data:x:33:33:www-data:/var/www:/usr/sbin/nologin\n"
 	"app:x:1000:1000::/home/app:/bin/sh\n"
 	"nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n";
-static const char group_text[] =
-	"root:x:0:\n"
-	"adm:x:4:app\n"
-	"www-data:x:33:\n"
-	"staff:x:50:app,www-data\n"
-	"app:x:1000:\n"
-	"tendctl:x:990:app\n"
-	"nogroup:x:65534:\n";
-static const char hosts_text[] =
-	"127.0.0.1\tlocalhost\n"
-	"::1\tlocalhost ip6-localhost ip6-loopback\n"
-	"10.0.0.5\tdb db.internal # the database\n"
-	"fd00::7\tcache\n";
+static const char group_text[] = "root:x:0:\n"
+				 "adm:x:4:app\n"
+				 "www-data:x:33:\n"
+				 "staff:x:50:app,www-data\n"
+				 "app:x:1000:\n"
+				 "tendctl:x:990:app\n"
+				 "nogroup:x:65534:\n";
+static const char hosts_text[] = "127.0.0.1\tlocalhost\n"
+				 "::1\tlocalhost ip6-localhost ip6-loopback\n"
+				 "10.0.0.5\tdb db.internal # the database\n"
+				 "fd00::7\tcache\n";
 
 /* The env-files there are, by their last component. */
 static const struct {
@@ -65,8 +63,8 @@ int __wrap_envfile_read(const char *path, char ***vars, char *err,
 int __wrap_ids_resolve(const char *passwd_path, const char *group_path,
 		       const char *user, const char *group, struct ids *out,
 		       char *err, size_t errlen);
-int __wrap_file_read_max(const char *path, size_t max, char **data,
-			 size_t *len, char *err, size_t errlen);
+int __wrap_file_read_max(const char *path, size_t max, char **data, size_t *len,
+			 char *err, size_t errlen);
 int __wrap_scandir(const char *dir, struct dirent ***list,
 		   int (*sel)(const struct dirent *),
 		   int (*cmp)(const struct dirent **, const struct dirent **));
@@ -106,8 +104,8 @@ int __wrap_ids_resolve(const char *passwd_path, const char *group_path,
 }
 
 /* The loader reads /etc/hosts this way. */
-int __wrap_file_read_max(const char *path, size_t max, char **data,
-			 size_t *len, char *err, size_t errlen)
+int __wrap_file_read_max(const char *path, size_t max, char **data, size_t *len,
+			 char *err, size_t errlen)
 {
 	(void)max;
 	if (strcmp(path, "/etc/hosts") != 0) {
@@ -152,10 +150,9 @@ static void check_svc(const struct config *c, const struct svc_conf *s)
 	FUZZ_CHECK(s->restart_delay <= s->restart_delay_max);
 	FUZZ_CHECK(s->stop_timeout > 0 && s->stop_signal > 0);
 	FUZZ_CHECK(!s->main || s->restart == RESTART_NEVER);
-	FUZZ_CHECK(s->type != SVC_ONESHOT ||
-		   (s->ready.kind == PROBE_NONE &&
-		    s->health.kind == PROBE_NONE &&
-		    s->restart != RESTART_ALWAYS));
+	FUZZ_CHECK(s->type != SVC_ONESHOT || (s->ready.kind == PROBE_NONE &&
+					      s->health.kind == PROBE_NONE &&
+					      s->restart != RESTART_ALWAYS));
 	FUZZ_CHECK((s->log == SVC_LOG_FILE) == (s->log_path != NULL));
 	FUZZ_CHECK(s->log_path == NULL || s->log_path[0] == '/');
 	FUZZ_CHECK(s->workdir[0] == '\0' || s->workdir[0] == '/');
@@ -187,7 +184,8 @@ static void check_loaded(const struct config *c, const struct conf_errors *e)
 			/* the scan and libconfuse disagree: "cannot happen" */
 			FUZZ_CHECK(strncmp(e->msgs[i],
 					   NAME ": cannot locate service",
-					   strlen(NAME ": cannot locate service")) !=
+					   strlen(NAME
+						  ": cannot locate service")) !=
 				   0);
 		}
 		return;
@@ -199,7 +197,8 @@ static void check_loaded(const struct config *c, const struct conf_errors *e)
 		check_svc(c, &c->svcs[i]);
 		mains += c->svcs[i].main != 0;
 		for (j = 0; j < i; j++)
-			FUZZ_CHECK(strcmp(c->svcs[i].name, c->svcs[j].name) != 0);
+			FUZZ_CHECK(strcmp(c->svcs[i].name, c->svcs[j].name) !=
+				   0);
 	}
 	FUZZ_CHECK(mains <= 1);
 }
@@ -222,7 +221,8 @@ static void check_scan(const char *text, size_t len, const struct config *c)
 	for (i = 0; i < c->nsvcs; i++) {
 		sec = confscan_nth_section(&sc, "service", i);
 		FUZZ_CHECK(sec >= 0);
-		FUZZ_CHECK(strcmp(sc.sections[sec].title, c->svcs[i].name) == 0 ||
+		FUZZ_CHECK(strcmp(sc.sections[sec].title, c->svcs[i].name) ==
+				   0 ||
 			   strpbrk(sc.sections[sec].title, "\\$") != NULL);
 		FUZZ_CHECK(sc.sections[sec].line == c->svcs[i].line);
 	}
@@ -237,12 +237,11 @@ static char *extra_main(const char *text, size_t len)
 	if (len < 7 || memcmp(text, "#!main ", 7) != 0)
 		return NULL;
 	nl = memchr(text, '\n', len);
-	return strndup(text + 7, (size_t)((nl != NULL ? nl : text + len) -
-					  (text + 7)));
+	return strndup(text + 7,
+		       (size_t)((nl != NULL ? nl : text + len) - (text + 7)));
 }
 
-static struct config *load(const char *text, size_t len,
-			   struct conf_errors *e)
+static struct config *load(const char *text, size_t len, struct conf_errors *e)
 {
 	char *m = extra_main(text, len);
 	struct config *c = conf_load_text(NAME, text, len, m, e);
@@ -260,7 +259,8 @@ static void check_diff(const struct config *a, const struct config *b)
 	size_t i;
 
 	for (i = 0; i < b->nsvcs; i++) {
-		const struct svc_conf *n = &b->svcs[i], *o = conf_find(a, n->name);
+		const struct svc_conf *n = &b->svcs[i],
+				      *o = conf_find(a, n->name);
 		enum conf_change ch = conf_change_of(o, n);
 
 		if (o == NULL) {

@@ -126,9 +126,10 @@ static void escape(const char *buf, size_t len)
 			if (s[i + 1] == 'u') {
 				FUZZ_CHECK(i + 5 < b.len);
 				for (k = 2; k < 6; k++)
-					FUZZ_CHECK(s[i + k] != '\0' &&
-						   strchr("0123456789abcdefABCDEF",
-							  s[i + k]) != NULL);
+					FUZZ_CHECK(
+						s[i + k] != '\0' &&
+						strchr("0123456789abcdefABCDEF",
+						       s[i + k]) != NULL);
 			} else {
 				k = 2;
 			}

@@ -72,7 +72,7 @@ static void pieces_free(struct pieces *ps)
 }
 
 struct run {
-	int stream; /* of the framer feeding now */
+	int stream;	 /* of the framer feeding now */
 	int only_record; /* the reference run: the pieces, nothing more */
 	struct pieces got;
 	struct logring ring;
@@ -102,8 +102,8 @@ static void check_json(const struct jbuf *b, size_t from,
 	/* Valid UTF-8 comes back as it was (invalid bytes become U+FFFD). */
 	if (fuzz_utf8_valid(l->msg, l->len))
 		FUZZ_CHECK(json_string_length(msg) == l->len &&
-			   (l->len == 0 ||
-			    memcmp(json_string_value(msg), l->msg, l->len) == 0));
+			   (l->len == 0 || memcmp(json_string_value(msg),
+						  l->msg, l->len) == 0));
 	cont = json_object_get(o, "cont");
 	FUZZ_CHECK((cont != NULL) == ((l->flags & LOGLINE_CONT) != 0));
 	FUZZ_CHECK(cont == NULL || json_is_true(cont));
@@ -140,9 +140,13 @@ static void on_piece(void *ctx, const char *msg, size_t len, int flags)
 {
 	struct run *r = ctx;
 	struct logfmt_line l = {
-		.service = r->service, .own = r->own,
+		.service = r->service,
+		.own = r->own,
 		.stream = r->stream ? LOG_STDERR : LOG_STDOUT,
-		.msg = msg, .len = len, .flags = flags, .ts_ms = r->ts,
+		.msg = msg,
+		.len = len,
+		.flags = flags,
+		.ts_ms = r->ts,
 	};
 
 	FUZZ_CHECK(len <= LOGLINE_MAX);
@@ -259,8 +263,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	logline_init(&f[0]);
 	logline_init(&f[1]);
 	while (off < n) {
-		k = next_rand(&seed) % 8 == 0 ? next_rand(&seed) % 40000 :
-						next_rand(&seed) % 300;
+		k = next_rand(&seed) % 8 == 0 ? next_rand(&seed) % 40000
+					      : next_rand(&seed) % 300;
 		k = k == 0 ? 1 : k > n - off ? n - off : k;
 		s = (data[1] & 0x80) ? (int)(next_rand(&seed) & 1) : 0;
 		memcpy(bytes[s] + len[s], d + off, k);

@@ -197,45 +197,51 @@ static int sig_exit[NSIG];
 static const char *record_path;
 
 static void usage(void) __attribute__((noreturn));
-static void die_msg(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+static void die_msg(const char *fmt, ...)
+	__attribute__((noreturn, format(printf, 1, 2)));
 
-static void
-usage(void)
+static void usage(void)
 {
 	fprintf(stderr,
-	    "usage: " PROG " record FILE [SIG=CODE]...\n"
-	    "       " PROG " exit CODE\n"
-	    "       " PROG " die SIG\n"
-	    "       " PROG " sleep\n"
-	    "       " PROG " orphans N FILE [--exit]\n"
-	    "       " PROG " tree FILE1 FILE2 [SIG=CODE]...\n"
-	    "       " PROG " straggler FILE [--ignore-term]\n"
-	    "       " PROG " closefds CMD [ARG...]\n"
-	    "       " PROG " fds\n"
-	    "       " PROG " stamp FILE [--run MS] [--exit CODE] [--die SIG]\n"
-	    "                 [--term-delay MS] [--term-exit CODE] [--ignore-term] [--tag WORD]\n"
-	    "                 [--orphans N] [--say N] [--hold PATH]\n"
-	    "       " PROG " lines N [--tag T] [--stderr-every K] [--len L] [--exit CODE]\n"
-	    "                 [--nonl TEXT] [--rec FILE]\n"
-	    "       " PROG " longline LEN [--char C]\n"
-	    "       " PROG " flood FILE SECONDS\n"
-	    "       " PROG " tick MS [--tag T] [--len L]\n"
-	    "       " PROG " listen PORT FILE [--after MS] [--hang-file PATH]\n"
-	    "       " PROG " http PORT FILE [--after MS] [--fail-first N] [--status CODE]\n"
-	    "                 [--hang-file PATH]\n"
-	    "       " PROG " notify FILE [--delay MS] [--wait-usr1] [--status TEXT]\n"
-	    "                 [--from-child | --child-exits]\n"
-	    "       " PROG " notify-send TEXT [--rec FILE]\n"
-	    "       " PROG " readyfd N FILE [--delay MS] [--close]\n"
-	    "       " PROG " probe FILE [--run MS] [--ok-if PATH] [--fail-if PATH]\n"
-	    "                 [--hang-if PATH] [--lock PATH]\n"
-	    "       " PROG " netns CMD [ARG...]\n"
-	    "       " PROG " forkbomb FILE (--cgroup DIR | --nproc) [--seconds S]\n");
+		"usage: " PROG " record FILE [SIG=CODE]...\n"
+		"       " PROG " exit CODE\n"
+		"       " PROG " die SIG\n"
+		"       " PROG " sleep\n"
+		"       " PROG " orphans N FILE [--exit]\n"
+		"       " PROG " tree FILE1 FILE2 [SIG=CODE]...\n"
+		"       " PROG " straggler FILE [--ignore-term]\n"
+		"       " PROG " closefds CMD [ARG...]\n"
+		"       " PROG " fds\n"
+		"       " PROG
+		" stamp FILE [--run MS] [--exit CODE] [--die SIG]\n"
+		"                 [--term-delay MS] [--term-exit CODE] [--ignore-term] [--tag WORD]\n"
+		"                 [--orphans N] [--say N] [--hold PATH]\n"
+		"       " PROG
+		" lines N [--tag T] [--stderr-every K] [--len L] [--exit CODE]\n"
+		"                 [--nonl TEXT] [--rec FILE]\n"
+		"       " PROG " longline LEN [--char C]\n"
+		"       " PROG " flood FILE SECONDS\n"
+		"       " PROG " tick MS [--tag T] [--len L]\n"
+		"       " PROG
+		" listen PORT FILE [--after MS] [--hang-file PATH]\n"
+		"       " PROG
+		" http PORT FILE [--after MS] [--fail-first N] [--status CODE]\n"
+		"                 [--hang-file PATH]\n"
+		"       " PROG
+		" notify FILE [--delay MS] [--wait-usr1] [--status TEXT]\n"
+		"                 [--from-child | --child-exits]\n"
+		"       " PROG " notify-send TEXT [--rec FILE]\n"
+		"       " PROG " readyfd N FILE [--delay MS] [--close]\n"
+		"       " PROG
+		" probe FILE [--run MS] [--ok-if PATH] [--fail-if PATH]\n"
+		"                 [--hang-if PATH] [--lock PATH]\n"
+		"       " PROG " netns CMD [ARG...]\n"
+		"       " PROG
+		" forkbomb FILE (--cgroup DIR | --nproc) [--seconds S]\n");
 	exit(2);
 }
 
-static void
-die_msg(const char *fmt, ...)
+static void die_msg(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -251,18 +257,18 @@ static const struct {
 	int num;
 	const char *name;
 } std_names[] = {
-	{ SIGHUP, "HUP" },       { SIGINT, "INT" },       { SIGQUIT, "QUIT" },
-	{ SIGILL, "ILL" },       { SIGTRAP, "TRAP" },     { SIGABRT, "ABRT" },
-	{ SIGBUS, "BUS" },       { SIGFPE, "FPE" },       { SIGKILL, "KILL" },
-	{ SIGUSR1, "USR1" },     { SIGSEGV, "SEGV" },     { SIGUSR2, "USR2" },
-	{ SIGPIPE, "PIPE" },     { SIGALRM, "ALRM" },     { SIGTERM, "TERM" },
+	{ SIGHUP, "HUP" },	 { SIGINT, "INT" },   { SIGQUIT, "QUIT" },
+	{ SIGILL, "ILL" },	 { SIGTRAP, "TRAP" }, { SIGABRT, "ABRT" },
+	{ SIGBUS, "BUS" },	 { SIGFPE, "FPE" },   { SIGKILL, "KILL" },
+	{ SIGUSR1, "USR1" },	 { SIGSEGV, "SEGV" }, { SIGUSR2, "USR2" },
+	{ SIGPIPE, "PIPE" },	 { SIGALRM, "ALRM" }, { SIGTERM, "TERM" },
 #ifdef SIGSTKFLT
 	{ SIGSTKFLT, "STKFLT" },
 #endif
-	{ SIGCHLD, "CHLD" },     { SIGCONT, "CONT" },     { SIGSTOP, "STOP" },
-	{ SIGTSTP, "TSTP" },     { SIGTTIN, "TTIN" },     { SIGTTOU, "TTOU" },
-	{ SIGURG, "URG" },       { SIGXCPU, "XCPU" },     { SIGXFSZ, "XFSZ" },
-	{ SIGVTALRM, "VTALRM" }, { SIGPROF, "PROF" },     { SIGWINCH, "WINCH" },
+	{ SIGCHLD, "CHLD" },	 { SIGCONT, "CONT" }, { SIGSTOP, "STOP" },
+	{ SIGTSTP, "TSTP" },	 { SIGTTIN, "TTIN" }, { SIGTTOU, "TTOU" },
+	{ SIGURG, "URG" },	 { SIGXCPU, "XCPU" }, { SIGXFSZ, "XFSZ" },
+	{ SIGVTALRM, "VTALRM" }, { SIGPROF, "PROF" }, { SIGWINCH, "WINCH" },
 	{ SIGIO, "IO" },
 #ifdef SIGPWR
 	{ SIGPWR, "PWR" },
@@ -272,34 +278,32 @@ static const struct {
 
 /* Names as bash's `kill -l` prints them: RTMIN, RTMIN+1 ... RTMIN+15,
  * RTMAX-14 ... RTMAX-1, RTMAX (for glibc's 34..64). */
-static void
-init_sig_names(void)
+static void init_sig_names(void)
 {
 	int rtmin = SIGRTMIN, rtmax = SIGRTMAX;
 
 	for (int s = 1; s < NSIG; s++)
 		snprintf(sig_names[s], sizeof(sig_names[s]), "%d", s);
 	for (size_t i = 0; i < sizeof(std_names) / sizeof(std_names[0]); i++)
-		snprintf(sig_names[std_names[i].num],
-		    sizeof(sig_names[0]), "%s", std_names[i].name);
+		snprintf(sig_names[std_names[i].num], sizeof(sig_names[0]),
+			 "%s", std_names[i].name);
 	for (int s = rtmin; s <= rtmax && s < NSIG; s++) {
 		if (s == rtmin)
 			snprintf(sig_names[s], sizeof(sig_names[s]), "RTMIN");
 		else if (s == rtmax)
 			snprintf(sig_names[s], sizeof(sig_names[s]), "RTMAX");
 		else if (s <= (rtmin + rtmax) / 2)
-			snprintf(sig_names[s], sizeof(sig_names[s]),
-			    "RTMIN+%d", s - rtmin);
+			snprintf(sig_names[s], sizeof(sig_names[s]), "RTMIN+%d",
+				 s - rtmin);
 		else
-			snprintf(sig_names[s], sizeof(sig_names[s]),
-			    "RTMAX-%d", rtmax - s);
+			snprintf(sig_names[s], sizeof(sig_names[s]), "RTMAX-%d",
+				 rtmax - s);
 	}
 }
 
 /* Parses "TERM", "SIGTERM", "term", "15", "RTMIN+3", "SIGRTMAX-2".
  * Returns the number or -1. */
-static int
-parse_signal(const char *s)
+static int parse_signal(const char *s)
 {
 	char *end;
 	long n;
@@ -316,8 +320,10 @@ parse_signal(const char *s)
 	for (size_t i = 0; i < sizeof(std_names) / sizeof(std_names[0]); i++)
 		if (strcasecmp(s, std_names[i].name) == 0)
 			return std_names[i].num;
-	if (strncasecmp(s, "RTMIN", 5) == 0 || strncasecmp(s, "RTMAX", 5) == 0) {
-		int base = strncasecmp(s, "RTMIN", 5) == 0 ? SIGRTMIN : SIGRTMAX;
+	if (strncasecmp(s, "RTMIN", 5) == 0 ||
+	    strncasecmp(s, "RTMAX", 5) == 0) {
+		int base = strncasecmp(s, "RTMIN", 5) == 0 ? SIGRTMIN
+							   : SIGRTMAX;
 		int sig;
 
 		s += 5;
@@ -339,8 +345,7 @@ parse_signal(const char *s)
 	return -1;
 }
 
-static int
-parse_int(const char *s, long min, long max, const char *what)
+static int parse_int(const char *s, long min, long max, const char *what)
 {
 	char *end;
 	long n;
@@ -354,8 +359,7 @@ parse_int(const char *s, long min, long max, const char *what)
 
 /* Appends buf (one line, newline included) with a single write. Async-
  * signal-safe: open/write/close only. Keeps errno. */
-static void
-append_line(const char *path, const char *buf, size_t len)
+static void append_line(const char *path, const char *buf, size_t len)
 {
 	int saved = errno;
 	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
@@ -371,13 +375,13 @@ append_line(const char *path, const char *buf, size_t len)
 	errno = saved;
 }
 
-static void
-record_handler(int sig)
+static void record_handler(int sig)
 {
 	char line[32];
 	size_t n = 0;
 
-	for (const char *p = sig_names[sig]; *p != '\0' && n < sizeof(line) - 1; p++)
+	for (const char *p = sig_names[sig]; *p != '\0' && n < sizeof(line) - 1;
+	     p++)
 		line[n++] = *p;
 	line[n++] = '\n';
 	append_line(record_path, line, n);
@@ -385,8 +389,7 @@ record_handler(int sig)
 		_exit(sig_exit[sig]);
 }
 
-static int
-can_catch(int sig)
+static int can_catch(int sig)
 {
 	if (sig == SIGKILL || sig == SIGSTOP)
 		return 0;
@@ -398,8 +401,7 @@ can_catch(int sig)
 }
 
 /* Parses the SIG=CODE arguments into sig_exit. */
-static void
-parse_exit_specs(int argc, char **argv)
+static void parse_exit_specs(int argc, char **argv)
 {
 	for (int s = 0; s < NSIG; s++)
 		sig_exit[s] = -1;
@@ -425,8 +427,7 @@ parse_exit_specs(int argc, char **argv)
 /* Installs the recording handler for every catchable signal, then writes
  * `ready PID`. Every signal is blocked while a handler runs, so that the
  * lines of two signals never race for the file. */
-static void
-start_recording(const char *path)
+static void start_recording(const char *path)
 {
 	struct sigaction sa;
 	char line[64];
@@ -449,15 +450,13 @@ start_recording(const char *path)
 
 static void wait_forever(void) __attribute__((noreturn));
 
-static void
-wait_forever(void)
+static void wait_forever(void)
 {
 	for (;;)
 		pause();
 }
 
-static int
-cmd_record(int argc, char **argv)
+static int cmd_record(int argc, char **argv)
 {
 	if (argc < 1)
 		usage();
@@ -466,16 +465,14 @@ cmd_record(int argc, char **argv)
 	wait_forever();
 }
 
-static int
-cmd_exit(int argc, char **argv)
+static int cmd_exit(int argc, char **argv)
 {
 	if (argc != 1)
 		usage();
 	exit(parse_int(argv[0], 0, 255, "exit code"));
 }
 
-static int
-cmd_die(int argc, char **argv)
+static int cmd_die(int argc, char **argv)
 {
 	sigset_t set;
 	int sig;
@@ -494,8 +491,7 @@ cmd_die(int argc, char **argv)
 	die_msg("signal %s did not kill me", argv[0]);
 }
 
-static int
-cmd_sleep(int argc, char **argv)
+static int cmd_sleep(int argc, char **argv)
 {
 	(void)argv;
 	if (argc != 0)
@@ -506,8 +502,7 @@ cmd_sleep(int argc, char **argv)
 }
 
 /* Reaps one direct child; blocks when `block`. Returns 1 if one was reaped. */
-static int
-reap_one(int block)
+static int reap_one(int block)
 {
 	pid_t pid;
 
@@ -517,12 +512,13 @@ reap_one(int block)
 	return pid > 0;
 }
 
-static int
-cmd_orphans(int argc, char **argv)
+static int cmd_orphans(int argc, char **argv)
 {
 	/* Children not yet reaped; bounded so the fork rate is not limited by
 	 * waiting for each one, nor the process table filled by us. */
-	enum { MAX_PENDING = 64 };
+	enum {
+		MAX_PENDING = 64
+	};
 	int n, exit_after = 0, pending = 0;
 	char line[64];
 	int len;
@@ -542,7 +538,8 @@ cmd_orphans(int argc, char **argv)
 		}
 		pid = fork();
 		if (pid < 0) {
-			if ((errno == EAGAIN || errno == ENOMEM) && pending > 0) {
+			if ((errno == EAGAIN || errno == ENOMEM) &&
+			    pending > 0) {
 				reap_one(1);
 				pending--;
 				i--;
@@ -575,8 +572,7 @@ cmd_orphans(int argc, char **argv)
 }
 
 /* Blocks until the other end of the pipe is closed or written to. */
-static void
-wait_pipe(int fd)
+static void wait_pipe(int fd)
 {
 	char c;
 	ssize_t r;
@@ -587,8 +583,7 @@ wait_pipe(int fd)
 	close(fd);
 }
 
-static int
-cmd_tree(int argc, char **argv)
+static int cmd_tree(int argc, char **argv)
 {
 	int p[2];
 	pid_t pid;
@@ -616,8 +611,7 @@ cmd_tree(int argc, char **argv)
 	wait_forever();
 }
 
-static int
-cmd_straggler(int argc, char **argv)
+static int cmd_straggler(int argc, char **argv)
 {
 	int p[2];
 	pid_t pid;
@@ -648,8 +642,7 @@ cmd_straggler(int argc, char **argv)
 	exit(0);
 }
 
-static void
-close_from_3(void)
+static void close_from_3(void)
 {
 #ifdef SYS_close_range
 	if (syscall(SYS_close_range, 3U, ~0U, 0U) == 0)
@@ -677,8 +670,7 @@ close_from_3(void)
 	}
 }
 
-static int
-cmd_closefds(int argc, char **argv)
+static int cmd_closefds(int argc, char **argv)
 {
 	if (argc < 1)
 		usage();
@@ -688,16 +680,14 @@ cmd_closefds(int argc, char **argv)
 	exit(errno == ENOENT ? 127 : 126);
 }
 
-static int
-cmp_int(const void *a, const void *b)
+static int cmp_int(const void *a, const void *b)
 {
 	int x = *(const int *)a, y = *(const int *)b;
 
 	return (x > y) - (x < y);
 }
 
-static int
-cmd_fds(int argc, char **argv)
+static int cmd_fds(int argc, char **argv)
 {
 	int fds[4096], nfds = 0;
 	struct dirent *e;
@@ -746,8 +736,7 @@ static struct {
 } stamp_opt;
 
 /* Wall clock in ms. clock_gettime is async-signal-safe. */
-static long long
-wall_ms(void)
+static long long wall_ms(void)
 {
 	struct timespec ts;
 
@@ -756,8 +745,7 @@ wall_ms(void)
 }
 
 /* Appends the decimal form of v to buf at *n. Async-signal-safe. */
-static void
-put_num(char *buf, size_t *n, long long v)
+static void put_num(char *buf, size_t *n, long long v)
 {
 	char tmp[24];
 	size_t k = 0;
@@ -774,9 +762,8 @@ put_num(char *buf, size_t *n, long long v)
 }
 
 /* Appends "WHAT PID MS[ EXTRA]\n" to the stamp file. Async-signal-safe. */
-static void
-stamp_line(const char *what, const char *extra, long long extra_num,
-	   int with_num)
+static void stamp_line(const char *what, const char *extra, long long extra_num,
+		       int with_num)
 {
 	char line[128];
 	size_t n = 0;
@@ -789,7 +776,8 @@ stamp_line(const char *what, const char *extra, long long extra_num,
 	put_num(line, &n, wall_ms());
 	if (extra != NULL) {
 		line[n++] = ' ';
-		for (const char *p = extra; *p != '\0' && n < sizeof(line) - 2; p++)
+		for (const char *p = extra; *p != '\0' && n < sizeof(line) - 2;
+		     p++)
 			line[n++] = *p;
 	} else if (with_num) {
 		line[n++] = ' ';
@@ -800,8 +788,7 @@ stamp_line(const char *what, const char *extra, long long extra_num,
 }
 
 /* Sleeps ms milliseconds of the monotonic clock, whatever interrupts it. */
-static void
-sleep_ms(long ms)
+static void sleep_ms(long ms)
 {
 	struct timespec until;
 
@@ -812,12 +799,12 @@ sleep_ms(long ms)
 		until.tv_sec++;
 		until.tv_nsec -= 1000000000L;
 	}
-	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, NULL) != 0)
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, NULL) !=
+	       0)
 		;
 }
 
-static void
-stamp_term(int sig)
+static void stamp_term(int sig)
 {
 	(void)sig;
 	stamp_line("TERM", NULL, 0, 0);
@@ -833,8 +820,7 @@ static void write_out(int fd, const char *buf, size_t len);
 static int exists(const char *path);
 
 /* `stamp --orphans N`: see the header. */
-static void
-stamp_orphans(int n)
+static void stamp_orphans(int n)
 {
 	sigset_t all, old;
 
@@ -861,21 +847,19 @@ stamp_orphans(int n)
 }
 
 /* `stamp --say N`: see the header. */
-static void
-stamp_say(int n)
+static void stamp_say(int n)
 {
 	char line[64];
 
 	for (int i = 1; i <= n; i++) {
 		int len = snprintf(line, sizeof(line), "say %ld %d/%d\n",
-		    (long)getpid(), i, n);
+				   (long)getpid(), i, n);
 
 		write_out(i % 3 == 0 ? 2 : 1, line, (size_t)len);
 	}
 }
 
-static int
-cmd_stamp(int argc, char **argv)
+static int cmd_stamp(int argc, char **argv)
 {
 	struct sigaction sa;
 	const char *hold = NULL;
@@ -906,9 +890,10 @@ cmd_stamp(int argc, char **argv)
 			ends = 1;
 		} else if (strcmp(o, "--term-delay") == 0) {
 			stamp_opt.term_delay_ms =
-			    parse_int(argv[++i], 0, INT_MAX, "term delay");
+				parse_int(argv[++i], 0, INT_MAX, "term delay");
 		} else if (strcmp(o, "--term-exit") == 0) {
-			stamp_opt.term_exit = parse_int(argv[++i], 0, 255, "exit code");
+			stamp_opt.term_exit =
+				parse_int(argv[++i], 0, 255, "exit code");
 		} else if (strcmp(o, "--tag") == 0) {
 			i++;
 		} else if (strcmp(o, "--orphans") == 0) {
@@ -975,8 +960,7 @@ cmd_stamp(int argc, char **argv)
 
 /* Writes all of buf to fd. A failure ends the process: 98 for EAGAIN (the
  * fd was made non-blocking under us), 99 for any other error. */
-static void
-write_out(int fd, const char *buf, size_t len)
+static void write_out(int fd, const char *buf, size_t len)
 {
 	while (len > 0) {
 		ssize_t r = write(fd, buf, len);
@@ -1004,15 +988,13 @@ struct outbuf {
 	char buf[65536];
 };
 
-static void
-outbuf_flush(struct outbuf *o)
+static void outbuf_flush(struct outbuf *o)
 {
 	write_out(o->fd, o->buf, o->len);
 	o->len = 0;
 }
 
-static void
-outbuf_put(struct outbuf *o, const char *s, size_t n)
+static void outbuf_put(struct outbuf *o, const char *s, size_t n)
 {
 	if (o->len + n > sizeof(o->buf))
 		outbuf_flush(o);
@@ -1025,8 +1007,7 @@ outbuf_put(struct outbuf *o, const char *s, size_t n)
 }
 
 /* s with every "%p" replaced by our pid (malloc'd). */
-static char *
-expand_pid(const char *s)
+static char *expand_pid(const char *s)
 {
 	char pid[24], *r;
 	size_t plen, n = 0;
@@ -1052,8 +1033,8 @@ expand_pid(const char *s)
 /* Line i of `lines` (of n; n == 0: a `tick` line) into buf, its newline
  * included; returns its length. buf holds max(len, strlen(tag) + 48) + 2
  * bytes. */
-static size_t
-format_line(char *buf, size_t cap, const char *tag, long i, long n, long len)
+static size_t format_line(char *buf, size_t cap, const char *tag, long i,
+			  long n, long len)
 {
 	size_t k;
 	int h;
@@ -1074,8 +1055,7 @@ format_line(char *buf, size_t cap, const char *tag, long i, long n, long len)
 	return k;
 }
 
-static char *
-line_buffer(const char *tag, long len, size_t *cap)
+static char *line_buffer(const char *tag, long len, size_t *cap)
 {
 	size_t need = strlen(tag) + 48;
 	char *buf;
@@ -1089,8 +1069,7 @@ line_buffer(const char *tag, long len, size_t *cap)
 	return buf;
 }
 
-static int
-cmd_lines(int argc, char **argv)
+static int cmd_lines(int argc, char **argv)
 {
 	static struct outbuf out[2] = { { .fd = 1 }, { .fd = 2 } };
 	const char *tag = "L", *nonl = NULL, *rec = NULL;
@@ -1110,7 +1089,8 @@ cmd_lines(int argc, char **argv)
 		if (strcmp(o, "--tag") == 0)
 			tag = argv[++i];
 		else if (strcmp(o, "--stderr-every") == 0)
-			every = parse_int(argv[++i], 0, INT_MAX, "stderr-every");
+			every = parse_int(argv[++i], 0, INT_MAX,
+					  "stderr-every");
 		else if (strcmp(o, "--len") == 0)
 			len = parse_int(argv[++i], 0, INT_MAX, "length");
 		else if (strcmp(o, "--exit") == 0)
@@ -1145,11 +1125,10 @@ cmd_lines(int argc, char **argv)
 	_exit(code);
 }
 
-static int
-cmd_longline(int argc, char **argv)
+static int cmd_longline(int argc, char **argv)
 {
 	static const char alnum[] =
-	    "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+		"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 	int c = -1;
 	long len;
 	char *buf;
@@ -1170,8 +1149,7 @@ cmd_longline(int argc, char **argv)
 }
 
 /* Appends "WHAT O_NONBLOCK=0|1" (of fd 1 now) to path. */
-static void
-flood_flags(const char *path, const char *what)
+static void flood_flags(const char *path, const char *what)
 {
 	char line[64];
 	int fl = fcntl(1, F_GETFL), n;
@@ -1180,12 +1158,11 @@ flood_flags(const char *path, const char *what)
 		n = snprintf(line, sizeof(line), "%s error %d\n", what, errno);
 	else
 		n = snprintf(line, sizeof(line), "%s O_NONBLOCK=%d\n", what,
-		    (fl & O_NONBLOCK) != 0);
+			     (fl & O_NONBLOCK) != 0);
 	append_line(path, line, (size_t)n);
 }
 
-static int
-cmd_flood(int argc, char **argv)
+static int cmd_flood(int argc, char **argv)
 {
 	static char block[65536];
 	struct timespec now, end;
@@ -1225,9 +1202,11 @@ cmd_flood(int argc, char **argv)
 				int err = r < 0 ? errno : EIO;
 
 				if (err == EAGAIN)
-					n = snprintf(line, sizeof(line), "flood EAGAIN\n");
+					n = snprintf(line, sizeof(line),
+						     "flood EAGAIN\n");
 				else
-					n = snprintf(line, sizeof(line), "flood error %d\n", err);
+					n = snprintf(line, sizeof(line),
+						     "flood error %d\n", err);
 				append_line(argv[0], line, (size_t)n);
 				_exit(err == EAGAIN ? 98 : 99);
 			}
@@ -1241,8 +1220,7 @@ cmd_flood(int argc, char **argv)
 	_exit(0);
 }
 
-static int
-cmd_tick(int argc, char **argv)
+static int cmd_tick(int argc, char **argv)
 {
 	const char *tag = "T";
 	long ms, len = 0;
@@ -1275,16 +1253,14 @@ cmd_tick(int argc, char **argv)
 
 /* The server modes' stop signals: "NAME PID MS" (as stamp's "TERM PID MS"),
  * then "exit PID MS 0" and exit 0. */
-static void
-server_sig(int sig)
+static void server_sig(int sig)
 {
 	stamp_line(sig_names[sig], NULL, 0, 0);
 	stamp_line("exit", NULL, 0, 1);
 	_exit(0);
 }
 
-static void
-server_signals(void)
+static void server_signals(void)
 {
 	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT };
 	struct sigaction sa;
@@ -1298,16 +1274,14 @@ server_signals(void)
 			die_msg("sigaction: %s", strerror(errno));
 }
 
-static int
-exists(const char *path)
+static int exists(const char *path)
 {
 	return path != NULL && access(path, F_OK) == 0;
 }
 
 /* A socket bound to 127.0.0.1:port, not listening yet: a connect to it is
  * refused until listen(2), which the caller does after its stamp. */
-static int
-tcp_bound(int port)
+static int tcp_bound(int port)
 {
 	struct sockaddr_in sa;
 	int one = 1;
@@ -1327,8 +1301,7 @@ tcp_bound(int port)
 
 /* The "listen" line is written before listen(2): whoever connected
  * successfully did so after it. */
-static int
-tcp_listen(int port)
+static int tcp_listen(int port)
 {
 	int fd = tcp_bound(port);
 
@@ -1338,8 +1311,7 @@ tcp_listen(int port)
 	return fd;
 }
 
-static int
-cmd_listen(int argc, char **argv)
+static int cmd_listen(int argc, char **argv)
 {
 	const char *hang = NULL;
 	long after = 0;
@@ -1378,7 +1350,8 @@ cmd_listen(int argc, char **argv)
 		p.events = POLLIN;
 		p.revents = 0;
 		/* With a hang file, looked at every 20 ms. */
-		if (poll(&p, 1, hang != NULL ? 20 : -1) > 0 && (p.revents & POLLIN)) {
+		if (poll(&p, 1, hang != NULL ? 20 : -1) > 0 &&
+		    (p.revents & POLLIN)) {
 			int c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 
 			if (c >= 0)
@@ -1389,8 +1362,7 @@ cmd_listen(int argc, char **argv)
 
 /* 1 when path exists, empty (for good) or holding a number N: then N
  * counts down in the file, which is removed at 0 (N more times). */
-static int
-count_take(const char *path)
+static int count_take(const char *path)
 {
 	char buf[32], *end;
 	long left;
@@ -1432,8 +1404,7 @@ struct http_conn {
 	char buf[2048];
 };
 
-static const char *
-http_reason(int code)
+static const char *http_reason(int code)
 {
 	switch (code) {
 	case 200:
@@ -1449,10 +1420,11 @@ http_reason(int code)
 	}
 }
 
-static int
-cmd_http(int argc, char **argv)
+static int cmd_http(int argc, char **argv)
 {
-	enum { MAX_CONNS = 64 };
+	enum {
+		MAX_CONNS = 64
+	};
 	static struct http_conn conns[MAX_CONNS];
 	struct pollfd pfd[MAX_CONNS + 1];
 	const char *hang = NULL;
@@ -1496,7 +1468,8 @@ cmd_http(int argc, char **argv)
 		if (pfd[0].revents & POLLIN) {
 			int c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC), i;
 
-			for (i = 0; c >= 0 && i < MAX_CONNS && conns[i].fd >= 0; i++)
+			for (i = 0; c >= 0 && i < MAX_CONNS && conns[i].fd >= 0;
+			     i++)
 				;
 			if (c >= 0 && i == MAX_CONNS) {
 				close(c);
@@ -1515,7 +1488,8 @@ cmd_http(int argc, char **argv)
 			if (k->fd < 0 || pfd[i + 1].revents == 0)
 				continue;
 			r = read(k->fd, k->buf + k->len,
-			    k->held ? sizeof(k->buf) : sizeof(k->buf) - k->len);
+				 k->held ? sizeof(k->buf)
+					 : sizeof(k->buf) - k->len);
 			if (r < 0 && errno == EINTR)
 				continue;
 			if (r <= 0) {
@@ -1539,11 +1513,13 @@ cmd_http(int argc, char **argv)
 			code = answered < fail_first ? status : 200;
 			answered++;
 			n = snprintf(ans, sizeof(ans),
-			    "HTTP/1.0 %d %s\r\nContent-Length: 0\r\n"
-			    "Connection: close\r\n\r\n", code, http_reason(code));
+				     "HTTP/1.0 %d %s\r\nContent-Length: 0\r\n"
+				     "Connection: close\r\n\r\n",
+				     code, http_reason(code));
 			/* Before the answer: whoever read it did so after. */
 			stamp_line("answer", NULL, code, 1);
-			(void)send(k->fd, ans, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
+			(void)send(k->fd, ans, (size_t)n,
+				   MSG_NOSIGNAL | MSG_DONTWAIT);
 			close(k->fd);
 			k->fd = -1;
 		}
@@ -1552,8 +1528,7 @@ cmd_http(int argc, char **argv)
 
 /* Sends text to $NOTIFY_SOCKET ("@name": an abstract address, whose first
  * byte is a NUL; "/path": a socket file). 0, or -1 with errno. */
-static int
-notify_send(const char *text)
+static int notify_send(const char *text)
 {
 	const char *addr = getenv("NOTIFY_SOCKET");
 	struct sockaddr_un sa;
@@ -1582,7 +1557,7 @@ notify_send(const char *text)
 		return -1;
 	do
 		r = sendto(fd, text, strlen(text), MSG_NOSIGNAL,
-		    (struct sockaddr *)&sa, len);
+			   (struct sockaddr *)&sa, len);
 	while (r < 0 && errno == EINTR);
 	if (r < 0) {
 		int e = errno;
@@ -1597,8 +1572,7 @@ notify_send(const char *text)
 
 /* "notify PID MS" (the pid of the sender), then the message; on failure
  * "notify-error PID MS ERRNO". */
-static int
-notify_stamped(const char *msg)
+static int notify_stamped(const char *msg)
 {
 	stamp_line("notify", NULL, 0, 0);
 	if (notify_send(msg) == 0)
@@ -1607,8 +1581,7 @@ notify_stamped(const char *msg)
 	return -1;
 }
 
-static int
-cmd_notify(int argc, char **argv)
+static int cmd_notify(int argc, char **argv)
 {
 	const char *status = NULL;
 	int wait_usr1 = 0, from_child = 0, child_exits = 0, sig;
@@ -1675,7 +1648,8 @@ cmd_notify(int argc, char **argv)
 				_exit(r == 0 ? 0 : 1);
 			wait_forever();
 		}
-		while (child_exits && waitpid(pid, &ws, 0) < 0 && errno == EINTR)
+		while (child_exits && waitpid(pid, &ws, 0) < 0 &&
+		       errno == EINTR)
 			;
 	} else {
 		(void)notify_stamped(msg);
@@ -1689,8 +1663,7 @@ cmd_notify(int argc, char **argv)
 	}
 }
 
-static int
-cmd_notify_send(int argc, char **argv)
+static int cmd_notify_send(int argc, char **argv)
 {
 	if (argc == 3 && strcmp(argv[1], "--rec") == 0) {
 		stamp_opt.path = argv[2];
@@ -1705,8 +1678,7 @@ cmd_notify_send(int argc, char **argv)
 	exit(0);
 }
 
-static int
-cmd_readyfd(int argc, char **argv)
+static int cmd_readyfd(int argc, char **argv)
 {
 	int fd, close_it = 0;
 	long delay = 0;
@@ -1747,8 +1719,7 @@ cmd_readyfd(int argc, char **argv)
 	wait_forever();
 }
 
-static int
-cmd_probe(int argc, char **argv)
+static int cmd_probe(int argc, char **argv)
 {
 	const char *ok_if = NULL, *fail_if = NULL, *hang_if = NULL;
 	const char *lock = NULL;
@@ -1787,9 +1758,9 @@ cmd_probe(int argc, char **argv)
 	}
 	if (getcwd(cwd, sizeof(cwd)) == NULL)
 		snprintf(cwd, sizeof(cwd), "?");
-	n = snprintf(line, sizeof(line), "probe %ld %lld uid=%ld cwd=%s var=%s\n",
-	    (long)getpid(), wall_ms(), (long)getuid(), cwd,
-	    var != NULL ? var : "-");
+	n = snprintf(line, sizeof(line),
+		     "probe %ld %lld uid=%ld cwd=%s var=%s\n", (long)getpid(),
+		     wall_ms(), (long)getuid(), cwd, var != NULL ? var : "-");
 	if (n > 0 && (size_t)n < sizeof(line))
 		append_line(stamp_opt.path, line, (size_t)n);
 	if (exists(hang_if)) {
@@ -1808,8 +1779,7 @@ cmd_probe(int argc, char **argv)
 #define FORKBOMB_MAX 1024
 
 /* The effective capabilities of this process are none. */
-static int
-no_capabilities(void)
+static int no_capabilities(void)
 {
 	char line[256];
 	FILE *f = fopen("/proc/self/status", "re");
@@ -1825,8 +1795,7 @@ no_capabilities(void)
 }
 
 /* `forkbomb`: the limit that makes it safe, checked before the first fork. */
-static int
-forkbomb_limited(const char *cgroup, int nproc)
+static int forkbomb_limited(const char *cgroup, int nproc)
 {
 	char path[PATH_MAX], line[64], *end;
 	struct rlimit rl;
@@ -1839,7 +1808,8 @@ forkbomb_limited(const char *cgroup, int nproc)
 		if (getuid() == 0 || geteuid() == 0 || !no_capabilities() ||
 		    getrlimit(RLIMIT_NPROC, &rl) < 0)
 			return 0;
-		return rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur <= FORKBOMB_MAX;
+		return rl.rlim_cur != RLIM_INFINITY &&
+		       rl.rlim_cur <= FORKBOMB_MAX;
 	}
 	snprintf(path, sizeof(path), "%s/pids.max", cgroup);
 	if ((f = fopen(path, "re")) == NULL)
@@ -1864,8 +1834,7 @@ forkbomb_limited(const char *cgroup, int nproc)
 	return found;
 }
 
-static int
-cmd_forkbomb(int argc, char **argv)
+static int cmd_forkbomb(int argc, char **argv)
 {
 	const char *cgroup = NULL;
 	long long end = 0, born, life = 0;
@@ -1921,8 +1890,7 @@ cmd_forkbomb(int argc, char **argv)
 	}
 }
 
-static int
-cmd_netns(int argc, char **argv)
+static int cmd_netns(int argc, char **argv)
 {
 	struct ifreq ifr;
 	int fd;
@@ -1948,24 +1916,34 @@ cmd_netns(int argc, char **argv)
 	exit(errno == ENOENT ? 127 : 126);
 }
 
-int
-main(int argc, char **argv)
+int main(int argc, char **argv)
 {
 	static const struct {
 		const char *name;
 		int (*fn)(int, char **);
 	} cmds[] = {
-		{ "record", cmd_record },       { "exit", cmd_exit },
-		{ "die", cmd_die },             { "sleep", cmd_sleep },
-		{ "orphans", cmd_orphans },     { "tree", cmd_tree },
-		{ "straggler", cmd_straggler }, { "closefds", cmd_closefds },
-		{ "fds", cmd_fds },             { "stamp", cmd_stamp },
-		{ "lines", cmd_lines },         { "longline", cmd_longline },
-		{ "flood", cmd_flood },         { "tick", cmd_tick },
-		{ "listen", cmd_listen },       { "http", cmd_http },
-		{ "notify", cmd_notify },       { "notify-send", cmd_notify_send },
-		{ "readyfd", cmd_readyfd },     { "probe", cmd_probe },
-		{ "netns", cmd_netns },         { "forkbomb", cmd_forkbomb },
+		{ "record", cmd_record },
+		{ "exit", cmd_exit },
+		{ "die", cmd_die },
+		{ "sleep", cmd_sleep },
+		{ "orphans", cmd_orphans },
+		{ "tree", cmd_tree },
+		{ "straggler", cmd_straggler },
+		{ "closefds", cmd_closefds },
+		{ "fds", cmd_fds },
+		{ "stamp", cmd_stamp },
+		{ "lines", cmd_lines },
+		{ "longline", cmd_longline },
+		{ "flood", cmd_flood },
+		{ "tick", cmd_tick },
+		{ "listen", cmd_listen },
+		{ "http", cmd_http },
+		{ "notify", cmd_notify },
+		{ "notify-send", cmd_notify_send },
+		{ "readyfd", cmd_readyfd },
+		{ "probe", cmd_probe },
+		{ "netns", cmd_netns },
+		{ "forkbomb", cmd_forkbomb },
 	};
 
 	if (argc < 2)

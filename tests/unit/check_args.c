@@ -189,7 +189,8 @@ START_TEST(test_config_options)
 	ck_assert_int_eq(parse(2, v5), -1);
 	ck_assert_str_eq(err, "option '--check=yes' takes no value");
 	{
-		char *const *v6 = ARGV("-S", "/run/x.sock", "--socket=/y", "app");
+		char *const *v6 =
+			ARGV("-S", "/run/x.sock", "--socket=/y", "app");
 		char *const *v7 = ARGV("-S/z", "--", "app");
 
 		ck_assert_int_eq(parse(5, v6), 0);

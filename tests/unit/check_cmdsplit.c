@@ -109,7 +109,9 @@ END_TEST
 
 START_TEST(test_many_words)
 {
-	enum { N = 100000 };
+	enum {
+		N = 100000
+	};
 	char *line = malloc(2 * N + 1), **v, err[64];
 	size_t i;
 
@@ -130,7 +132,9 @@ END_TEST
 
 START_TEST(test_long_word)
 {
-	enum { N = 1 << 20 };
+	enum {
+		N = 1 << 20
+	};
 	char *line = malloc(N + 3), **v, err[64];
 
 	ck_assert_ptr_nonnull(line);

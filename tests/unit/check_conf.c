@@ -20,7 +20,8 @@
 static struct conf_errors errs;
 
 /* printf into one of a ring of buffers: for expected messages. */
-static const char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
+static const char *fmt(const char *f, ...)
+	__attribute__((format(printf, 1, 2)));
 
 static const char *fmt(const char *f, ...)
 {
@@ -76,8 +77,9 @@ static void expect_errors(struct config *c, const char *const *want)
 			size_t k;
 
 			for (k = 0; k < errs.n; k++)
-				snprintf(got + strlen(got), sizeof(got) - strlen(got),
-					 "\n  %s", errs.msgs[k]);
+				snprintf(got + strlen(got),
+					 sizeof(got) - strlen(got), "\n  %s",
+					 errs.msgs[k]);
 			ck_abort_msg("missing: %s\ngot:%s", want[i], got);
 		}
 		used[j] = 1;
@@ -88,7 +90,7 @@ static void expect_errors(struct config *c, const char *const *want)
 }
 
 #define STRV(...) ((const char *[]){ __VA_ARGS__, NULL })
-#define NOSTRV ((const char *[]){ NULL })
+#define NOSTRV	  ((const char *[]){ NULL })
 
 static const struct svc_conf *find(const struct config *c, const char *name)
 {
@@ -101,46 +103,46 @@ static const struct svc_conf *find(const struct config *c, const char *name)
 /* ---- conf_load_text: a valid config with every key ---- */
 
 static const char every_key[] =
-	"# every key\n"						/* 1 */
-	"shutdown-timeout = 8.5\n"				/* 2 */
-	"drain-delay = 0.25\n"					/* 3 */
-	"straggler-timeout = 1.5\n"				/* 4 */
+	"# every key\n"						 /* 1 */
+	"shutdown-timeout = 8.5\n"				 /* 2 */
+	"drain-delay = 0.25\n"					 /* 3 */
+	"straggler-timeout = 1.5\n"				 /* 4 */
 	"forward-signals = {\"USR1\", \"SIGUSR2\", \"winch\"}\n" /* 5 */
-	"service \"web\" {\n"					/* 6 */
+	"service \"web\" {\n"					 /* 6 */
 	"    command      = \"/usr/sbin/nginx -g 'daemon off;'\"\n"
-	"    type         = simple\n"				/* 8 */
-	"    main         = false\n"				/* 9 */
-	"    critical     = yes\n"				/* 10 */
-	"    restart      = on-failure\n"			/* 11 */
-	"    restart-delay     = 0.25\n"			/* 12 */
-	"    restart-delay-max = 12.5\n"			/* 13 */
-	"    restart-limit     = 7\n"				/* 14 */
-	"    stable-after      = 2.5\n"				/* 15 */
-	"    depends      = {\"db\", \"init\"}\n"		/* 16 */
-	"    user = \"root\"   group = \"0\"\n"		/* 17 */
-	"    workdir = \"/srv\"   umask = \"0027\"\n"		/* 18 */
-	"    env          = {\"A=1\", \"B=x y\"}\n"		/* 19 */
-	"    env-file     = \"\"\n"				/* 20 */
-	"    stop-signal  = \"SIGQUIT\"\n"			/* 21 */
-	"    stop-timeout = 1.5\n"				/* 22 */
-	"    disabled     = off\n"				/* 23 */
-	"}\n"							/* 24 */
-	"service db {\n"					/* 25 */
-	"    command = \"db --data=/var/lib/db\"\n"		/* 26 */
-	"    user = 12345\n"					/* 27 */
-	"    group = 54321\n"					/* 28 */
-	"    stop-signal = 15\n"				/* 29 */
-	"    stop-timeout = 0.1\n"				/* 30 */
-	"}\n"							/* 31 */
-	"service init {\n"					/* 32 */
-	"    command = init\n"					/* 33 */
-	"    type = oneshot\n"					/* 34 */
-	"}\n"							/* 35 */
-	"service app {\n"					/* 36 */
-	"    command = app\n"					/* 37 */
-	"    main = true\n"					/* 38 */
-	"}\n"							/* 39 */
-	"service plain { command = \"x\" }\n";			/* 40 */
+	"    type         = simple\n"		      /* 8 */
+	"    main         = false\n"		      /* 9 */
+	"    critical     = yes\n"		      /* 10 */
+	"    restart      = on-failure\n"	      /* 11 */
+	"    restart-delay     = 0.25\n"	      /* 12 */
+	"    restart-delay-max = 12.5\n"	      /* 13 */
+	"    restart-limit     = 7\n"		      /* 14 */
+	"    stable-after      = 2.5\n"		      /* 15 */
+	"    depends      = {\"db\", \"init\"}\n"     /* 16 */
+	"    user = \"root\"   group = \"0\"\n"	      /* 17 */
+	"    workdir = \"/srv\"   umask = \"0027\"\n" /* 18 */
+	"    env          = {\"A=1\", \"B=x y\"}\n"   /* 19 */
+	"    env-file     = \"\"\n"		      /* 20 */
+	"    stop-signal  = \"SIGQUIT\"\n"	      /* 21 */
+	"    stop-timeout = 1.5\n"		      /* 22 */
+	"    disabled     = off\n"		      /* 23 */
+	"}\n"					      /* 24 */
+	"service db {\n"			      /* 25 */
+	"    command = \"db --data=/var/lib/db\"\n"   /* 26 */
+	"    user = 12345\n"			      /* 27 */
+	"    group = 54321\n"			      /* 28 */
+	"    stop-signal = 15\n"		      /* 29 */
+	"    stop-timeout = 0.1\n"		      /* 30 */
+	"}\n"					      /* 31 */
+	"service init {\n"			      /* 32 */
+	"    command = init\n"			      /* 33 */
+	"    type = oneshot\n"			      /* 34 */
+	"}\n"					      /* 35 */
+	"service app {\n"			      /* 36 */
+	"    command = app\n"			      /* 37 */
+	"    main = true\n"			      /* 38 */
+	"}\n"					      /* 39 */
+	"service plain { command = \"x\" }\n";	      /* 40 */
 
 START_TEST(test_every_key)
 {
@@ -341,11 +343,11 @@ END_TEST
 
 START_TEST(test_depends_any_order)
 {
-	struct config *c = expect_ok(load(
-		"service a {\n command = x\n depends = {\"b\", \"c\"}\n}\n"
-		"service b {\n command = x\n depends = {\"c\"}\n}\n"
-		"service c {\n command = x\n}\n",
-		NULL));
+	struct config *c = expect_ok(
+		load("service a {\n command = x\n depends = {\"b\", \"c\"}\n}\n"
+		     "service b {\n command = x\n depends = {\"c\"}\n}\n"
+		     "service c {\n command = x\n}\n",
+		     NULL));
 
 	expect_strv(find(c, "a")->depends, STRV("b", "c"));
 	conf_free(c);
@@ -429,8 +431,8 @@ static const struct {
 	/* as written: only compared in a normal form */
 	{ " log = \"file://var/./log/w.log\"\n", SVC_LOG_FILE,
 	  "//var/./log/w.log", 10485760, 3 },
-	{ " log = \"file:/var/log/my log\"\n", SVC_LOG_FILE,
-	  "/var/log/my log", 10485760, 3 },
+	{ " log = \"file:/var/log/my log\"\n", SVC_LOG_FILE, "/var/log/my log",
+	  10485760, 3 },
 	{ " log = \"file:/var/log/w.log\"\n log-max-size = 4096\n"
 	  " log-keep = 0\n",
 	  SVC_LOG_FILE, "/var/log/w.log", 4096, 0 },
@@ -438,8 +440,8 @@ static const struct {
 	  " log-max-size = 4611686018427387904\n log-keep = 1000\n",
 	  SVC_LOG_FILE, "/var/log/w.log", 4611686018427387904LL, 1000 },
 	/* they may be set without file: (they then do nothing) */
-	{ " log-max-size = \"1048576\"\n log-keep = 7\n", SVC_LOG_FORMAT,
-	  NULL, 1048576, 7 },
+	{ " log-max-size = \"1048576\"\n log-keep = 7\n", SVC_LOG_FORMAT, NULL,
+	  1048576, 7 },
 };
 
 START_TEST(test_log_values)
@@ -472,13 +474,13 @@ START_TEST(test_log_files_apart)
 {
 	struct config *c = expect_ok(load(
 		LOGSVC("a", "/var/log/a.log") LOGSVC("b", "/var/log/b.log")
-		LOGSVC("c", "/var/log/a.log.4")	/* a keeps 1 to 3 */
-		LOGSVC("d", "/var/log/a.log.03")
-		LOGSVC("e", "/var/log/a.log.")
-		LOGSVC("f", "/var/log/a.logx")
-		"service g {\n command = x\n log = \"file:/var/log/g.log\"\n"
-		" log-keep = 0\n}\n"
-		LOGSVC("h", "/var/log/g.log.1")	/* g keeps none */
+			LOGSVC("c", "/var/log/a.log.4") /* a keeps 1 to 3 */
+		LOGSVC("d", "/var/log/a.log.03") LOGSVC("e", "/var/log/a.log.") LOGSVC(
+			"f",
+			"/var/log/a.logx") "service g {\n command = x\n log = \"file:/var/log/g.log\"\n"
+					   " log-keep = 0\n}\n" LOGSVC(
+						   "h",
+						   "/var/log/g.log.1") /* g keeps none */
 		"service n1 {\n command = x\n log = null\n}\n"
 		"service n2 {\n command = x\n log = null\n}\n"
 		"service i1 {\n command = x\n log = inherit\n}\n"
@@ -521,8 +523,8 @@ static const struct {
 	long retries;
 	int line_ready, line_health;
 } probe_values[] = {
-	{ " ready = notify\n", PROBE_NOTIFY, PROBE_NONE, "notify", NULL, 60,
-	  30, 10, 3, 3, 1 },
+	{ " ready = notify\n", PROBE_NOTIFY, PROBE_NONE, "notify", NULL, 60, 30,
+	  10, 3, 3, 1 },
 	{ " ready = \"fd:3\"\n ready-timeout = 0.5\n", PROBE_FD, PROBE_NONE,
 	  "fd:3", NULL, 0.5, 30, 10, 3, 3, 1 },
 	{ " ready = \"tcp:6379\"\n", PROBE_TCP, PROBE_NONE, "tcp:6379", NULL,
@@ -539,8 +541,8 @@ static const struct {
 	  PROBE_EXEC, PROBE_EXEC, "exec:pg_isready -q", "pg_isready", 1e7, 30,
 	  10, 1000000, 3, 4 },
 	/* "" is no probe, written or not */
-	{ " ready = \"\"\n health-check = \"\"\n", PROBE_NONE, PROBE_NONE,
-	  NULL, NULL, 60, 30, 10, 3, 3, 4 },
+	{ " ready = \"\"\n health-check = \"\"\n", PROBE_NONE, PROBE_NONE, NULL,
+	  NULL, 60, 30, 10, 3, 3, 4 },
 	/* the timings may be set without a probe (they then do nothing) */
 	{ " ready-timeout = 1\n health-interval = 0.01\n health-timeout = 99\n"
 	  " health-retries = 007\n",
@@ -569,8 +571,8 @@ START_TEST(test_probe_values)
 		ck_assert_ptr_null(s->health.text);
 	else
 		ck_assert_str_eq(s->health.text, probe_values[_i].health_text);
-	ck_assert_double_eq_tol(s->ready_timeout, probe_values[_i].ready_timeout,
-				1e-9);
+	ck_assert_double_eq_tol(s->ready_timeout,
+				probe_values[_i].ready_timeout, 1e-9);
 	ck_assert_double_eq_tol(s->health_interval, probe_values[_i].interval,
 				1e-9);
 	ck_assert_double_eq_tol(s->health_timeout, probe_values[_i].timeout,
@@ -585,10 +587,10 @@ END_TEST
 /* What probe.c makes of the value is probe.c's: a sample gets through. */
 START_TEST(test_probe_parsed)
 {
-	struct config *c = expect_ok(load(
-		WEB(" ready = \"http://localhost:8080/ready\"\n"
-		    " health-check = \"exec:check --deep 'a b'\"\n"),
-		NULL));
+	struct config *c = expect_ok(
+		load(WEB(" ready = \"http://localhost:8080/ready\"\n"
+			 " health-check = \"exec:check --deep 'a b'\"\n"),
+		     NULL));
 	const struct svc_conf *s = find(c, "web");
 
 	ck_assert_str_eq(s->ready.host, "localhost");
@@ -609,90 +611,126 @@ static const struct {
 } bad[] = {
 	/* unknown keys (libconfuse's message) */
 	{ "foo = 1\n", NULL, { "t.conf:1: no such option 'foo'" } },
-	{ WEB(" colour = red\n"), NULL,
+	{ WEB(" colour = red\n"),
+	  NULL,
 	  { "t.conf:3: no such option 'colour'" } },
-	{ "service web {\n command = \"a\nb\"\n bogus = 1\n}\n", NULL,
+	{ "service web {\n command = \"a\nb\"\n bogus = 1\n}\n",
+	  NULL,
 	  { "t.conf:4: no such option 'bogus'" } },
-	{ "service a {\n command = x\n depends = {\n}\n  nope = 2\n}\n", NULL,
+	{ "service a {\n command = x\n depends = {\n}\n  nope = 2\n}\n",
+	  NULL,
 	  { "t.conf:5: no such option 'nope'" } },
-	{ "service a {\n command = x\n}\n\nbogus = 1\n", NULL,
+	{ "service a {\n command = x\n}\n\nbogus = 1\n",
+	  NULL,
 	  { "t.conf:5: no such option 'bogus'" } },
 	{ "command = x\n", NULL, { "t.conf:1: no such option 'command'" } },
 	/* durations */
-	{ WEB(" stop-timeout = -1\n"), NULL,
+	{ WEB(" stop-timeout = -1\n"),
+	  NULL,
 	  { "t.conf:3: stop-timeout: invalid duration '-1' (seconds, > 0, up to 1e+07)" } },
-	{ WEB(" stop-timeout = 0\n"), NULL,
+	{ WEB(" stop-timeout = 0\n"),
+	  NULL,
 	  { "t.conf:3: stop-timeout: invalid duration '0' (seconds, > 0, up to 1e+07)" } },
-	{ WEB("\n stop-timeout = 1e8\n"), NULL,
+	{ WEB("\n stop-timeout = 1e8\n"),
+	  NULL,
 	  { "t.conf:4: stop-timeout: invalid duration '1e8' (seconds, > 0, up to 1e+07)" } },
-	{ WEB(" restart-delay = abc\n"), NULL,
+	{ WEB(" restart-delay = abc\n"),
+	  NULL,
 	  { "t.conf:3: restart-delay: invalid duration 'abc' (seconds, >= 0, up to 1e+07)" } },
-	{ WEB(" restart-delay-max = -0.5\n"), NULL,
+	{ WEB(" restart-delay-max = -0.5\n"),
+	  NULL,
 	  { "t.conf:3: restart-delay-max: invalid duration '-0.5' (seconds, >= 0, up to 1e+07)" } },
-	{ WEB(" stable-after = 10000001\n"), NULL,
+	{ WEB(" stable-after = 10000001\n"),
+	  NULL,
 	  { "t.conf:3: stable-after: invalid duration '10000001' (seconds, >= 0, up to 1e+07)" } },
-	{ WEB(" restart-delay = 5\n restart-delay-max = 2\n"), NULL,
+	{ WEB(" restart-delay = 5\n restart-delay-max = 2\n"),
+	  NULL,
 	  { "t.conf:4: restart-delay-max (2) is below restart-delay (5)" } },
 	/* only restart-delay is written: its line */
-	{ WEB(" restart-delay = 40\n"), NULL,
+	{ WEB(" restart-delay = 40\n"),
+	  NULL,
 	  { "t.conf:3: restart-delay-max (30) is below restart-delay (40)" } },
-	{ "shutdown-timeout = 0\n", NULL,
+	{ "shutdown-timeout = 0\n",
+	  NULL,
 	  { "t.conf:1: shutdown-timeout: invalid duration '0' (seconds, > 0, up to 1e+07)" } },
-	{ "\nshutdown-timeout = -3\n", NULL,
+	{ "\nshutdown-timeout = -3\n",
+	  NULL,
 	  { "t.conf:2: shutdown-timeout: invalid duration '-3' (seconds, > 0, up to 1e+07)" } },
-	{ "\n\ndrain-delay = -1\n", NULL,
+	{ "\n\ndrain-delay = -1\n",
+	  NULL,
 	  { "t.conf:3: drain-delay: invalid duration '-1' (seconds, >= 0, up to 1e+07)" } },
-	{ "straggler-timeout = 2s\n", NULL,
+	{ "straggler-timeout = 2s\n",
+	  NULL,
 	  { "t.conf:1: straggler-timeout: invalid duration '2s' (seconds, >= 0, up to 1e+07)" } },
 	/* bools */
-	{ WEB(" main = maybe\n"), NULL,
+	{ WEB(" main = maybe\n"),
+	  NULL,
 	  { "t.conf:3: main: invalid value 'maybe' (true or false)" } },
-	{ WEB(" critical = 2\n"), NULL,
+	{ WEB(" critical = 2\n"),
+	  NULL,
 	  { "t.conf:3: critical: invalid value '2' (true or false)" } },
-	{ WEB(" disabled = \"\"\n"), NULL,
+	{ WEB(" disabled = \"\"\n"),
+	  NULL,
 	  { "t.conf:3: disabled: invalid value '' (true or false)" } },
 	/* umask, restart-limit, type, restart */
-	{ WEB(" umask = 0800\n"), NULL,
+	{ WEB(" umask = 0800\n"),
+	  NULL,
 	  { "t.conf:3: umask: invalid value '0800' (octal, 000 to 777)" } },
-	{ WEB(" umask = 1777\n"), NULL,
+	{ WEB(" umask = 1777\n"),
+	  NULL,
 	  { "t.conf:3: umask: invalid value '1777' (octal, 000 to 777)" } },
-	{ WEB(" restart-limit = -1\n"), NULL,
+	{ WEB(" restart-limit = -1\n"),
+	  NULL,
 	  { "t.conf:3: restart-limit: invalid value '-1' (a whole number >= 0)" } },
-	{ WEB(" restart-limit = 1.5\n"), NULL,
+	{ WEB(" restart-limit = 1.5\n"),
+	  NULL,
 	  { "t.conf:3: restart-limit: invalid value '1.5' (a whole number >= 0)" } },
-	{ WEB(" type = forking\n"), NULL,
+	{ WEB(" type = forking\n"),
+	  NULL,
 	  { "t.conf:3: type: invalid value 'forking' (simple or oneshot)" } },
-	{ WEB(" restart = sometimes\n"), NULL,
+	{ WEB(" restart = sometimes\n"),
+	  NULL,
 	  { "t.conf:3: restart: invalid value 'sometimes' (always, on-failure or never)" } },
 	/* signals */
-	{ WEB(" stop-signal = SIGFOO\n"), NULL,
+	{ WEB(" stop-signal = SIGFOO\n"),
+	  NULL,
 	  { "t.conf:3: stop-signal: unknown signal 'SIGFOO'" } },
-	{ WEB(" stop-signal = 999\n"), NULL,
+	{ WEB(" stop-signal = 999\n"),
+	  NULL,
 	  { "t.conf:3: stop-signal: unknown signal '999'" } },
-	{ WEB(" stop-signal = STOP\n"), NULL,
+	{ WEB(" stop-signal = STOP\n"),
+	  NULL,
 	  { "t.conf:3: stop-signal: STOP cannot stop a service" } },
-	{ WEB(" stop-signal = SIGSTOP\n"), NULL,
+	{ WEB(" stop-signal = SIGSTOP\n"),
+	  NULL,
 	  { "t.conf:3: stop-signal: STOP cannot stop a service" } },
-	{ "forward-signals = {\"TERM\"}\n", NULL,
+	{ "forward-signals = {\"TERM\"}\n",
+	  NULL,
 	  { "t.conf:1: forward-signals: TERM is tend's own (shutdown or reload)" } },
-	{ "\nforward-signals = {\"USR1\", \"SIGINT\", \"HUP\"}\n", NULL,
+	{ "\nforward-signals = {\"USR1\", \"SIGINT\", \"HUP\"}\n",
+	  NULL,
 	  { "t.conf:2: forward-signals: SIGINT is tend's own (shutdown or reload)",
 	    "t.conf:2: forward-signals: HUP is tend's own (shutdown or reload)" } },
-	{ "forward-signals = {\"KILL\", \"CHLD\", \"SEGV\"}\n", NULL,
+	{ "forward-signals = {\"KILL\", \"CHLD\", \"SEGV\"}\n",
+	  NULL,
 	  { "t.conf:1: forward-signals: KILL cannot be forwarded",
 	    "t.conf:1: forward-signals: CHLD cannot be forwarded",
 	    "t.conf:1: forward-signals: SEGV cannot be forwarded" } },
-	{ "forward-signals = {\"NOPE\"}\n", NULL,
+	{ "forward-signals = {\"NOPE\"}\n",
+	  NULL,
 	  { "t.conf:1: forward-signals: unknown signal 'NOPE'" } },
 	/* names */
 	{ "service web {\n command = x\n}\n\nservice \"web\" {\n command = y\n}\n",
 	  NULL,
 	  { "t.conf:5: service 'web' is defined twice (first at t.conf:1)" } },
-	{ "service \"a b\" {\n command = x\n}\n", NULL,
+	{ "service \"a b\" {\n command = x\n}\n",
+	  NULL,
 	  { "t.conf:1: invalid service name 'a b' (1 to 64 of A-Z a-z 0-9 _ . -)" } },
-	{ "\nservice \"a/b\" {\n command = x\n}\n", NULL,
+	{ "\nservice \"a/b\" {\n command = x\n}\n",
+	  NULL,
 	  { "t.conf:2: invalid service name 'a/b' (1 to 64 of A-Z a-z 0-9 _ . -)" } },
-	{ "service \"\" {\n command = x\n}\n", NULL,
+	{ "service \"\" {\n command = x\n}\n",
+	  NULL,
 	  { "t.conf:1: invalid service name '' (1 to 64 of A-Z a-z 0-9 _ . -)" } },
 	{ "service "
 	  "s1234567890123456789012345678901234567890123456789012345678901234"
@@ -701,17 +739,22 @@ static const struct {
 	  { "t.conf:1: invalid service name "
 	    "'s1234567890123456789012345678901234567890123456789012345678901234'"
 	    " (1 to 64 of A-Z a-z 0-9 _ . -)" } },
-	{ "\nservice tend {\n command = x\n}\n", NULL,
+	{ "\nservice tend {\n command = x\n}\n",
+	  NULL,
 	  { "t.conf:2: the service name 'tend' is reserved" } },
 	/* a key twice */
-	{ WEB(" type = simple\n type = oneshot\n"), NULL,
+	{ WEB(" type = simple\n type = oneshot\n"),
+	  NULL,
 	  { "t.conf:4: 'type' is set twice (first at line 3)" } },
-	{ "drain-delay = 1\n\ndrain-delay = 2\n", NULL,
+	{ "drain-delay = 1\n\ndrain-delay = 2\n",
+	  NULL,
 	  { "t.conf:3: 'drain-delay' is set twice (first at line 1)" } },
 	/* depends */
-	{ WEB(" depends = {\"db\"}\n"), NULL,
+	{ WEB(" depends = {\"db\"}\n"),
+	  NULL,
 	  { "t.conf:3: service 'web' depends on 'db', which is not defined" } },
-	{ WEB(" depends = {\"web\"}\n"), NULL,
+	{ WEB(" depends = {\"web\"}\n"),
+	  NULL,
 	  { "t.conf:3: service 'web' depends on itself" } },
 	{ "service a {\n command = x\n depends = {\"b\"}\n}\n"
 	  "service b {\n command = x\n depends = {\"c\"}\n}\n"
@@ -728,132 +771,187 @@ static const struct {
 	  "service b {\n command = x\n main = true\n}\n",
 	  NULL,
 	  { "t.conf:7: two main services: 'b' and 'a' (t.conf:3)" } },
-	{ WEB(" main = true\n restart = never\n"), NULL,
+	{ WEB(" main = true\n restart = never\n"),
+	  NULL,
 	  { "t.conf:4: restart: the main service never restarts (its exit ends tend)" } },
-	{ WEB(" restart = always\n main = yes\n"), NULL,
+	{ WEB(" restart = always\n main = yes\n"),
+	  NULL,
 	  { "t.conf:3: restart: the main service never restarts (its exit ends tend)" } },
-	{ WEB(" main = true\n disabled = true\n"), NULL,
+	{ WEB(" main = true\n disabled = true\n"),
+	  NULL,
 	  { "t.conf:4: the main service cannot be disabled" } },
-	{ WEB(" type = oneshot\n restart = always\n"), NULL,
+	{ WEB(" type = oneshot\n restart = always\n"),
+	  NULL,
 	  { "t.conf:4: restart: a oneshot cannot restart always (use on-failure)" } },
-	{ "service a {\n command = x\n main = true\n}\n", "main",
+	{ "service a {\n command = x\n main = true\n}\n",
+	  "main",
 	  { "t.conf:3: service 'a' is main, but the command given after -- is the main service" } },
 	{ "service b {\n command = x\n}\nservice main {\n command = x\n}\n",
 	  "main",
 	  { "t.conf:4: service 'main': that name is the command given after --" } },
 	/* command */
-	{ "service web {\n type = simple\n}\n", NULL,
+	{ "service web {\n type = simple\n}\n",
+	  NULL,
 	  { "t.conf:1: service 'web' has no command" } },
-	{ "service web {\n command = \"  \"\n}\n", NULL,
+	{ "service web {\n command = \"  \"\n}\n",
+	  NULL,
 	  { "t.conf:1: service 'web' has no command" } },
-	{ "service web {\n\n command = \"sh -c 'x\"\n}\n", NULL,
+	{ "service web {\n\n command = \"sh -c 'x\"\n}\n",
+	  NULL,
 	  { "t.conf:3: command: unterminated single quote" } },
-	{ "service web {\n command = 'a \"b'\n}\n", NULL,
+	{ "service web {\n command = 'a \"b'\n}\n",
+	  NULL,
 	  { "t.conf:2: command: unterminated double quote" } },
 	/* env, env-file */
-	{ WEB(" env = {\"A=1\", \"B\"}\n"), NULL,
+	{ WEB(" env = {\"A=1\", \"B\"}\n"),
+	  NULL,
 	  { "t.conf:3: env: entry 2 has no '=' (KEY=VALUE expected; not shown)" } },
-	{ WEB(" env = {\n  \"1X=2\"\n }\n"), NULL,
+	{ WEB(" env = {\n  \"1X=2\"\n }\n"),
+	  NULL,
 	  { "t.conf:3: env: '1X' is not a variable name (letters, digits, _; its value is not shown)" } },
 	/* the value of a bad entry may be a secret: never shown */
-	{ WEB(" env = {\"API-KEY=s3cr3t\"}\n"), NULL,
+	{ WEB(" env = {\"API-KEY=s3cr3t\"}\n"),
+	  NULL,
 	  { "t.conf:3: env: 'API-KEY' is not a variable name (letters, digits, _; its value is not shown)" } },
-	{ WEB(" env-file = \"/nonexistent-tend-unit/env\"\n"), NULL,
+	{ WEB(" env-file = \"/nonexistent-tend-unit/env\"\n"),
+	  NULL,
 	  { "t.conf:3: env-file: /nonexistent-tend-unit/env: No such file or directory" } },
 	/* user, group */
-	{ WEB(" user = \"no-such-user-tend\"\n"), NULL,
+	{ WEB(" user = \"no-such-user-tend\"\n"),
+	  NULL,
 	  { "t.conf:3: unknown user 'no-such-user-tend'" } },
-	{ WEB(" group = \"no-such-group-tend\"\n"), NULL,
+	{ WEB(" group = \"no-such-group-tend\"\n"),
+	  NULL,
 	  { "t.conf:3: unknown group 'no-such-group-tend'" } },
-	{ WEB(" user = root\n group = \"no-such-group-tend\"\n"), NULL,
+	{ WEB(" user = root\n group = \"no-such-group-tend\"\n"),
+	  NULL,
 	  { "t.conf:4: unknown group 'no-such-group-tend'" } },
 	{ WEB(" user = 12x\n"), NULL, { "t.conf:3: invalid uid '12x'" } },
 	/* workdir */
-	{ WEB(" workdir = srv\n"), NULL,
+	{ WEB(" workdir = srv\n"),
+	  NULL,
 	  { "t.conf:3: workdir: 'srv' is not an absolute path" } },
 	/* lexical errors, with the line where they open */
-	{ "drain-delay = 1\nservice web {\n command = \"x\n}\n", NULL,
+	{ "drain-delay = 1\nservice web {\n command = \"x\n}\n",
+	  NULL,
 	  { "t.conf:3: string not closed (missing \")" } },
-	{ "service web {\n command = x\n}\n/* open\n\n", NULL,
+	{ "service web {\n command = x\n}\n/* open\n\n",
+	  NULL,
 	  { "t.conf:4: comment not closed" } },
 	/* a section left open at the end of the file */
 	{ "service web {\n command = x\n", NULL, { "t.conf:1: *" } },
 	/* log-format, log-timestamps, log-buffer */
-	{ "log-format = xml\n", NULL,
+	{ "log-format = xml\n",
+	  NULL,
 	  { "t.conf:1: log-format: invalid value 'xml' (prefix, plain or json)" } },
-	{ "\nlog-format = PREFIX\n", NULL,
+	{ "\nlog-format = PREFIX\n",
+	  NULL,
 	  { "t.conf:2: log-format: invalid value 'PREFIX' (prefix, plain or json)" } },
-	{ "log-format = \"\"\n", NULL,
+	{ "log-format = \"\"\n",
+	  NULL,
 	  { "t.conf:1: log-format: invalid value '' (prefix, plain or json)" } },
-	{ "\n\nlog-timestamps = sometimes\n", NULL,
+	{ "\n\nlog-timestamps = sometimes\n",
+	  NULL,
 	  { "t.conf:3: log-timestamps: invalid value 'sometimes' (true or false)" } },
-	{ "log-buffer = -1\n", NULL,
+	{ "log-buffer = -1\n",
+	  NULL,
 	  { "t.conf:1: log-buffer: invalid value '-1' (bytes, a whole number from 0 to 67108864)" } },
-	{ "\nlog-buffer = 67108865\n", NULL,
+	{ "\nlog-buffer = 67108865\n",
+	  NULL,
 	  { "t.conf:2: log-buffer: invalid value '67108865' (bytes, a whole number from 0 to 67108864)" } },
-	{ "log-buffer = 64k\n", NULL,
+	{ "log-buffer = 64k\n",
+	  NULL,
 	  { "t.conf:1: log-buffer: invalid value '64k' (bytes, a whole number from 0 to 67108864)" } },
-	{ "log-buffer = 1.5\n", NULL,
+	{ "log-buffer = 1.5\n",
+	  NULL,
 	  { "t.conf:1: log-buffer: invalid value '1.5' (bytes, a whole number from 0 to 67108864)" } },
-	{ "log-buffer = \"\"\n", NULL,
+	{ "log-buffer = \"\"\n",
+	  NULL,
 	  { "t.conf:1: log-buffer: invalid value '' (bytes, a whole number from 0 to 67108864)" } },
-	{ "log-buffer = \" 1\"\n", NULL,
+	{ "log-buffer = \" 1\"\n",
+	  NULL,
 	  { "t.conf:1: log-buffer: invalid value ' 1' (bytes, a whole number from 0 to 67108864)" } },
-	{ "log-buffer = 99999999999999999999999999\n", NULL,
+	{ "log-buffer = 99999999999999999999999999\n",
+	  NULL,
 	  { "t.conf:1: log-buffer: invalid value '99999999999999999999999999' (bytes, a whole number from 0 to 67108864)" } },
 	/* log */
-	{ WEB(" log = syslog\n"), NULL,
+	{ WEB(" log = syslog\n"),
+	  NULL,
 	  { "t.conf:3: log: invalid value 'syslog' (\"\", \"inherit\", \"null\" or \"file:PATH\")" } },
-	{ WEB("\n log = Inherit\n"), NULL,
+	{ WEB("\n log = Inherit\n"),
+	  NULL,
 	  { "t.conf:4: log: invalid value 'Inherit' (\"\", \"inherit\", \"null\" or \"file:PATH\")" } },
-	{ WEB(" log = \" null\"\n"), NULL,
+	{ WEB(" log = \" null\"\n"),
+	  NULL,
 	  { "t.conf:3: log: invalid value ' null' (\"\", \"inherit\", \"null\" or \"file:PATH\")" } },
-	{ WEB(" log = \"file\"\n"), NULL,
+	{ WEB(" log = \"file\"\n"),
+	  NULL,
 	  { "t.conf:3: log: invalid value 'file' (\"\", \"inherit\", \"null\" or \"file:PATH\")" } },
-	{ WEB(" log = \"FILE:/x\"\n"), NULL,
+	{ WEB(" log = \"FILE:/x\"\n"),
+	  NULL,
 	  { "t.conf:3: log: invalid value 'FILE:/x' (\"\", \"inherit\", \"null\" or \"file:PATH\")" } },
-	{ WEB(" log = \"file:\"\n"), NULL,
+	{ WEB(" log = \"file:\"\n"),
+	  NULL,
 	  { "t.conf:3: log: 'file:' names no file (file:PATH)" } },
-	{ WEB(" log = \"file:web.log\"\n"), NULL,
+	{ WEB(" log = \"file:web.log\"\n"),
+	  NULL,
 	  { "t.conf:3: log: 'web.log' is not an absolute path" } },
-	{ WEB(" log = \"file:./web.log\"\n"), NULL,
+	{ WEB(" log = \"file:./web.log\"\n"),
+	  NULL,
 	  { "t.conf:3: log: './web.log' is not an absolute path" } },
-	{ WEB(" log = \"file: /var/log/w.log\"\n"), NULL,
+	{ WEB(" log = \"file: /var/log/w.log\"\n"),
+	  NULL,
 	  { "t.conf:3: log: ' /var/log/w.log' is not an absolute path" } },
-	{ WEB(" log = \"file:/var/log/\"\n"), NULL,
+	{ WEB(" log = \"file:/var/log/\"\n"),
+	  NULL,
 	  { "t.conf:3: log: '/var/log/' names a directory" } },
-	{ WEB(" log = \"file:/\"\n"), NULL,
+	{ WEB(" log = \"file:/\"\n"),
+	  NULL,
 	  { "t.conf:3: log: '/' names a directory" } },
-	{ WEB(" log = \"file:/var/log/.\"\n"), NULL,
+	{ WEB(" log = \"file:/var/log/.\"\n"),
+	  NULL,
 	  { "t.conf:3: log: '/var/log/.' names a directory" } },
-	{ WEB(" log = \"file:/var/log/..\"\n"), NULL,
+	{ WEB(" log = \"file:/var/log/..\"\n"),
+	  NULL,
 	  { "t.conf:3: log: '/var/log/..' names a directory" } },
-	{ WEB("\n log = \"file:/var/log/a\nb.log\"\n"), NULL,
+	{ WEB("\n log = \"file:/var/log/a\nb.log\"\n"),
+	  NULL,
 	  { "t.conf:4: log: the file's path holds a newline" } },
 	/* log-max-size, log-keep */
-	{ WEB(" log-max-size = 4095\n"), NULL,
+	{ WEB(" log-max-size = 4095\n"),
+	  NULL,
 	  { "t.conf:3: log-max-size: invalid value '4095' (bytes, a whole number from 4096 to 4611686018427387904)" } },
-	{ WEB(" log-max-size = 0\n"), NULL,
+	{ WEB(" log-max-size = 0\n"),
+	  NULL,
 	  { "t.conf:3: log-max-size: invalid value '0' (bytes, a whole number from 4096 to 4611686018427387904)" } },
-	{ WEB(" log-max-size = 4611686018427387905\n"), NULL,
+	{ WEB(" log-max-size = 4611686018427387905\n"),
+	  NULL,
 	  { "t.conf:3: log-max-size: invalid value '4611686018427387905' (bytes, a whole number from 4096 to 4611686018427387904)" } },
-	{ WEB(" log-max-size = 9223372036854775808\n"), NULL,
+	{ WEB(" log-max-size = 9223372036854775808\n"),
+	  NULL,
 	  { "t.conf:3: log-max-size: invalid value '9223372036854775808' (bytes, a whole number from 4096 to 4611686018427387904)" } },
-	{ WEB(" log-max-size = 10M\n"), NULL,
+	{ WEB(" log-max-size = 10M\n"),
+	  NULL,
 	  { "t.conf:3: log-max-size: invalid value '10M' (bytes, a whole number from 4096 to 4611686018427387904)" } },
-	{ WEB(" log-max-size = -4096\n"), NULL,
+	{ WEB(" log-max-size = -4096\n"),
+	  NULL,
 	  { "t.conf:3: log-max-size: invalid value '-4096' (bytes, a whole number from 4096 to 4611686018427387904)" } },
-	{ WEB(" log-keep = 1001\n"), NULL,
+	{ WEB(" log-keep = 1001\n"),
+	  NULL,
 	  { "t.conf:3: log-keep: invalid value '1001' (a whole number from 0 to 1000)" } },
-	{ WEB(" log-keep = -1\n"), NULL,
+	{ WEB(" log-keep = -1\n"),
+	  NULL,
 	  { "t.conf:3: log-keep: invalid value '-1' (a whole number from 0 to 1000)" } },
-	{ WEB(" log-keep = three\n"), NULL,
+	{ WEB(" log-keep = three\n"),
+	  NULL,
 	  { "t.conf:3: log-keep: invalid value 'three' (a whole number from 0 to 1000)" } },
-	{ WEB(" log = nowhere\n\n log-max-size = 1\n log-keep = 2000\n"), NULL,
+	{ WEB(" log = nowhere\n\n log-max-size = 1\n log-keep = 2000\n"),
+	  NULL,
 	  { "t.conf:3: log: invalid value 'nowhere' (\"\", \"inherit\", \"null\" or \"file:PATH\")",
 	    "t.conf:5: log-max-size: invalid value '1' (bytes, a whole number from 4096 to 4611686018427387904)",
 	    "t.conf:6: log-keep: invalid value '2000' (a whole number from 0 to 1000)" } },
-	{ WEB(" log = null\n log = inherit\n"), NULL,
+	{ WEB(" log = null\n log = inherit\n"),
+	  NULL,
 	  { "t.conf:4: 'log' is set twice (first at line 3)" } },
 	/* two services, one file */
 	{ LOGSVC("a", "/var/log/x.log") "\n" LOGSVC("b", "/var/log/x.log"),
@@ -863,85 +961,116 @@ static const struct {
 	  NULL,
 	  { "t.conf:7: service 'b' logs to '/var//log/./x.log', as service 'a' does (first at t.conf:3)" } },
 	{ LOGSVC("a", "/x.log") LOGSVC("b", "/y.log") LOGSVC("c", "/x.log")
-	  LOGSVC("d", "/y.log") LOGSVC("e", "/x.log"),
+		  LOGSVC("d", "/y.log") LOGSVC("e", "/x.log"),
 	  NULL,
 	  { "t.conf:11: service 'c' logs to '/x.log', as service 'a' does (first at t.conf:3)",
 	    "t.conf:15: service 'd' logs to '/y.log', as service 'b' does (first at t.conf:7)",
 	    "t.conf:19: service 'e' logs to '/x.log', as service 'a' does (first at t.conf:3)" } },
 	/* one where another keeps its rotated files, in either order */
-	{ LOGSVC("a", "/var/log/x.log") LOGSVC("b", "/var/log/x.log.1"), NULL,
+	{ LOGSVC("a", "/var/log/x.log") LOGSVC("b", "/var/log/x.log.1"),
+	  NULL,
 	  { "t.conf:7: service 'b' logs to '/var/log/x.log.1', where service 'a' keeps its rotated log (t.conf:3)" } },
-	{ LOGSVC("b", "/var/log/x.log.3") LOGSVC("a", "/var/log/x.log"), NULL,
+	{ LOGSVC("b", "/var/log/x.log.3") LOGSVC("a", "/var/log/x.log"),
+	  NULL,
 	  { "t.conf:3: service 'b' logs to '/var/log/x.log.3', where service 'a' keeps its rotated log (t.conf:7)" } },
-	{ "service a {\n command = x\n log = \"file:/x.log\"\n log-keep = 12\n}\n"
-	  LOGSVC("b", "/x.log.12"),
+	{ "service a {\n command = x\n log = \"file:/x.log\"\n log-keep = 12\n}\n" LOGSVC(
+		  "b", "/x.log.12"),
 	  NULL,
 	  { "t.conf:8: service 'b' logs to '/x.log.12', where service 'a' keeps its rotated log (t.conf:3)" } },
 	/* ready, health-check: probe.c's message, after the key and line */
-	{ WEB(" ready = \"tcp:0\"\n"), NULL,
+	{ WEB(" ready = \"tcp:0\"\n"),
+	  NULL,
 	  { "t.conf:3: ready: invalid port '0' (1 to 65535)" } },
-	{ WEB("\n ready = \"tcp:localhost:65536\"\n"), NULL,
+	{ WEB("\n ready = \"tcp:localhost:65536\"\n"),
+	  NULL,
 	  { "t.conf:4: ready: invalid port '65536' (1 to 65535)" } },
-	{ WEB(" ready = \"https://localhost/\"\n"), NULL,
+	{ WEB(" ready = \"https://localhost/\"\n"),
+	  NULL,
 	  { "t.conf:3: ready: https is not supported (tend speaks plain HTTP only)" } },
-	{ WEB(" health-check = \"https://localhost/\"\n"), NULL,
+	{ WEB(" health-check = \"https://localhost/\"\n"),
+	  NULL,
 	  { "t.conf:3: health-check: https is not supported (tend speaks plain HTTP only)" } },
-	{ WEB(" ready = \"tcp:no-such-host-tend:80\"\n"), NULL,
+	{ WEB(" ready = \"tcp:no-such-host-tend:80\"\n"),
+	  NULL,
 	  { "t.conf:3: ready: unknown host 'no-such-host-tend' (no DNS: use an address, localhost or a name in /etc/hosts)" } },
-	{ WEB(" health-check = \"http://no-such-host-tend/\"\n"), NULL,
+	{ WEB(" health-check = \"http://no-such-host-tend/\"\n"),
+	  NULL,
 	  { "t.conf:3: health-check: unknown host 'no-such-host-tend' (no DNS: use an address, localhost or a name in /etc/hosts)" } },
-	{ WEB(" ready = \"fd:2\"\n"), NULL,
+	{ WEB(" ready = \"fd:2\"\n"),
+	  NULL,
 	  { "t.conf:3: ready: invalid fd '2' (3 to 1023: 0, 1 and 2 are stdin, stdout and stderr)" } },
-	{ WEB(" ready = \"fd:1024\"\n"), NULL,
+	{ WEB(" ready = \"fd:1024\"\n"),
+	  NULL,
 	  { "t.conf:3: ready: invalid fd '1024' (3 to 1023: 0, 1 and 2 are stdin, stdout and stderr)" } },
-	{ WEB("\n\n health-check = notify\n"), NULL,
+	{ WEB("\n\n health-check = notify\n"),
+	  NULL,
 	  { "t.conf:5: health-check: notify is for ready only (a health-check is tcp:[HOST:]PORT, http://HOST[:PORT][/PATH], exec:COMMAND or a command)" } },
-	{ WEB(" health-check = \"fd:3\"\n"), NULL,
+	{ WEB(" health-check = \"fd:3\"\n"),
+	  NULL,
 	  { "t.conf:3: health-check: fd:N is for ready only (a health-check is tcp:[HOST:]PORT, http://HOST[:PORT][/PATH], exec:COMMAND or a command)" } },
-	{ WEB(" ready = \"exec:\"\n"), NULL,
+	{ WEB(" ready = \"exec:\"\n"),
+	  NULL,
 	  { "t.conf:3: ready: empty command" } },
-	{ WEB(" ready = \"  \"\n"), NULL,
-	  { "t.conf:3: ready: empty command" } },
-	{ WEB(" health-check = \"check 'x\"\n"), NULL,
+	{ WEB(" ready = \"  \"\n"), NULL, { "t.conf:3: ready: empty command" } },
+	{ WEB(" health-check = \"check 'x\"\n"),
+	  NULL,
 	  { "t.conf:3: health-check: unterminated single quote" } },
-	{ WEB(" ready = \"tcp:::1:80\"\n"), NULL,
+	{ WEB(" ready = \"tcp:::1:80\"\n"),
+	  NULL,
 	  { "t.conf:3: ready: '::1:80': an IPv6 address goes in brackets ([ADDRESS]:PORT)" } },
-	{ WEB(" ready = \"ftp://localhost/\"\n"), NULL,
+	{ WEB(" ready = \"ftp://localhost/\"\n"),
+	  NULL,
 	  { "t.conf:3: ready: unknown scheme 'ftp://' (a probe is tcp:[HOST:]PORT, http://HOST[:PORT][/PATH], exec:COMMAND or a command)" } },
-	{ WEB(" ready = notify\n ready = \"fd:3\"\n"), NULL,
+	{ WEB(" ready = notify\n ready = \"fd:3\"\n"),
+	  NULL,
 	  { "t.conf:4: 'ready' is set twice (first at line 3)" } },
 	/* their timings */
-	{ WEB(" ready-timeout = 0\n"), NULL,
+	{ WEB(" ready-timeout = 0\n"),
+	  NULL,
 	  { "t.conf:3: ready-timeout: invalid duration '0' (seconds, > 0, up to 1e+07)" } },
-	{ WEB(" ready-timeout = -5\n"), NULL,
+	{ WEB(" ready-timeout = -5\n"),
+	  NULL,
 	  { "t.conf:3: ready-timeout: invalid duration '-5' (seconds, > 0, up to 1e+07)" } },
-	{ WEB(" health-interval = 0\n"), NULL,
+	{ WEB(" health-interval = 0\n"),
+	  NULL,
 	  { "t.conf:3: health-interval: invalid duration '0' (seconds, > 0, up to 1e+07)" } },
-	{ WEB(" health-interval = 1m\n"), NULL,
+	{ WEB(" health-interval = 1m\n"),
+	  NULL,
 	  { "t.conf:3: health-interval: invalid duration '1m' (seconds, > 0, up to 1e+07)" } },
-	{ WEB(" health-timeout = 0\n"), NULL,
+	{ WEB(" health-timeout = 0\n"),
+	  NULL,
 	  { "t.conf:3: health-timeout: invalid duration '0' (seconds, > 0, up to 1e+07)" } },
-	{ WEB(" health-timeout = \"\"\n"), NULL,
+	{ WEB(" health-timeout = \"\"\n"),
+	  NULL,
 	  { "t.conf:3: health-timeout: invalid duration '' (seconds, > 0, up to 1e+07)" } },
-	{ WEB(" health-retries = 0\n"), NULL,
+	{ WEB(" health-retries = 0\n"),
+	  NULL,
 	  { "t.conf:3: health-retries: invalid value '0' (a whole number from 1 to 1000000)" } },
-	{ WEB(" health-retries = -1\n"), NULL,
+	{ WEB(" health-retries = -1\n"),
+	  NULL,
 	  { "t.conf:3: health-retries: invalid value '-1' (a whole number from 1 to 1000000)" } },
-	{ WEB(" health-retries = 1.5\n"), NULL,
+	{ WEB(" health-retries = 1.5\n"),
+	  NULL,
 	  { "t.conf:3: health-retries: invalid value '1.5' (a whole number from 1 to 1000000)" } },
-	{ WEB(" health-retries = 1000001\n"), NULL,
+	{ WEB(" health-retries = 1000001\n"),
+	  NULL,
 	  { "t.conf:3: health-retries: invalid value '1000001' (a whole number from 1 to 1000000)" } },
-	{ WEB(" health-retries = three\n"), NULL,
+	{ WEB(" health-retries = three\n"),
+	  NULL,
 	  { "t.conf:3: health-retries: invalid value 'three' (a whole number from 1 to 1000000)" } },
 	/* a oneshot is ready when it exits 0, and is not there to check */
-	{ WEB(" type = oneshot\n ready = \"tcp:80\"\n"), NULL,
+	{ WEB(" type = oneshot\n ready = \"tcp:80\"\n"),
+	  NULL,
 	  { "t.conf:4: ready: a oneshot is ready when it exits 0 (no ready probe)" } },
-	{ WEB(" ready = notify\n type = oneshot\n"), NULL,
+	{ WEB(" ready = notify\n type = oneshot\n"),
+	  NULL,
 	  { "t.conf:3: ready: a oneshot is ready when it exits 0 (no ready probe)" } },
-	{ WEB(" type = oneshot\n\n health-check = \"check\"\n"), NULL,
+	{ WEB(" type = oneshot\n\n health-check = \"check\"\n"),
+	  NULL,
 	  { "t.conf:5: health-check: a oneshot runs to completion (no health check)" } },
 	/* ... the timings alone are harmless; a bad probe is one error */
-	{ WEB(" type = oneshot\n ready = \"tcp:0\"\n ready-timeout = 5\n"), NULL,
+	{ WEB(" type = oneshot\n ready = \"tcp:0\"\n ready-timeout = 5\n"),
+	  NULL,
 	  { "t.conf:4: ready: invalid port '0' (1 to 65535)" } },
 	/* each is reported */
 	{ WEB(" ready = \"fd:1\"\n ready-timeout = 0\n health-check = notify\n"
@@ -954,17 +1083,17 @@ static const struct {
 	    "t.conf:7: health-timeout: invalid duration 'x' (seconds, > 0, up to 1e+07)",
 	    "t.conf:8: health-retries: invalid value '0' (a whole number from 1 to 1000000)" } },
 	/* several errors: each is reported */
-	{ "service a {\n"			  /* 1 */
-	  " command = x\n"			  /* 2 */
-	  " type = forking\n"			  /* 3 */
-	  " umask = 999\n"			  /* 4 */
-	  "}\n"					  /* 5 */
-	  "service b {\n"			  /* 6 */
-	  " command = x\n"			  /* 7 */
-	  " stop-signal = NOPE\n"		  /* 8 */
-	  " user = no-such-user-tend\n"		  /* 9 */
-	  "}\n"					  /* 10 */
-	  "drain-delay = -1\n",			  /* 11 */
+	{ "service a {\n"		/* 1 */
+	  " command = x\n"		/* 2 */
+	  " type = forking\n"		/* 3 */
+	  " umask = 999\n"		/* 4 */
+	  "}\n"				/* 5 */
+	  "service b {\n"		/* 6 */
+	  " command = x\n"		/* 7 */
+	  " stop-signal = NOPE\n"	/* 8 */
+	  " user = no-such-user-tend\n" /* 9 */
+	  "}\n"				/* 10 */
+	  "drain-delay = -1\n",		/* 11 */
 	  NULL,
 	  { "t.conf:3: type: invalid value 'forking' (simple or oneshot)",
 	    "t.conf:4: umask: invalid value '999' (octal, 000 to 777)",
@@ -1001,9 +1130,10 @@ static char *big_chain(int cycle)
 
 	ck_assert_ptr_nonnull(text);
 	for (i = 0; i < BIG; i++)
-		len += (size_t)snprintf(text + len, cap - len,
-					"service s%zu {\n command = x\n depends = {\"s%zu\"}\n}\n",
-					i, (i + 1) % BIG);
+		len += (size_t)snprintf(
+			text + len, cap - len,
+			"service s%zu {\n command = x\n depends = {\"s%zu\"}\n}\n",
+			i, (i + 1) % BIG);
 	if (!cycle) /* the last one: depends = {} */
 		strcpy(strrchr(text, '{'), "{}\n}\n");
 	return text;
@@ -1105,8 +1235,9 @@ START_TEST(test_include_dir)
 	tmp_put("conf.d/d.conf.bak", SVC("d"));
 	tmp_put("conf.d/.hidden.conf", SVC("h"));
 	tmp_put("conf.d/conf", SVC("e"));
-	c = expect_ok(load_file("include-dir = \"conf.d\"\n"
-				"service m {\n command = x\n depends = {\"a\"}\n}\n"));
+	c = expect_ok(load_file(
+		"include-dir = \"conf.d\"\n"
+		"service m {\n command = x\n depends = {\"a\"}\n}\n"));
 	ck_assert_str_eq(c->include_dir, tmp_path("conf.d"));
 	/* The main file first, then the *.conf files in name order. */
 	ck_assert_uint_eq(c->nsvcs, 3);
@@ -1127,7 +1258,8 @@ START_TEST(test_include_dir_absolute)
 
 	tmp_mkdir("inc");
 	tmp_put("inc/x.conf", SVC("x"));
-	c = expect_ok(load_file(fmt("include-dir = \"%s\"\n", tmp_path("inc"))));
+	c = expect_ok(
+		load_file(fmt("include-dir = \"%s\"\n", tmp_path("inc"))));
 	ck_assert_str_eq(c->include_dir, tmp_path("inc"));
 	ck_assert_uint_eq(c->nsvcs, 1);
 	conf_free(c);
@@ -1136,9 +1268,10 @@ END_TEST
 
 START_TEST(test_include_dir_missing)
 {
-	expect_errors(load_file("\ninclude-dir = nope\n"),
-		      STRV(fmt("%s:2: include-dir '%s': No such file or directory",
-			       tmp_path("main.conf"), tmp_path("nope"))));
+	expect_errors(
+		load_file("\ninclude-dir = nope\n"),
+		STRV(fmt("%s:2: include-dir '%s': No such file or directory",
+			 tmp_path("main.conf"), tmp_path("nope"))));
 }
 END_TEST
 
@@ -1146,17 +1279,18 @@ START_TEST(test_include_dir_duplicate)
 {
 	tmp_mkdir("conf.d");
 	tmp_put("conf.d/x.conf", "\n\n" SVC("a"));
-	expect_errors(load_file("include-dir = conf.d\n" SVC("a")),
-		      STRV(fmt("%s:3: service 'a' is defined twice (first at %s:2)",
-			       tmp_path("conf.d/x.conf"),
-			       tmp_path("main.conf"))));
+	expect_errors(
+		load_file("include-dir = conf.d\n" SVC("a")),
+		STRV(fmt("%s:3: service 'a' is defined twice (first at %s:2)",
+			 tmp_path("conf.d/x.conf"), tmp_path("main.conf"))));
 	/* Between two include-dir files. */
 	tmp_put("conf.d/x.conf", SVC("b"));
 	tmp_put("conf.d/y.conf", "\n" SVC("b"));
-	expect_errors(load_file("include-dir = conf.d\n" SVC("a")),
-		      STRV(fmt("%s:2: service 'b' is defined twice (first at %s:1)",
-			       tmp_path("conf.d/y.conf"),
-			       tmp_path("conf.d/x.conf"))));
+	expect_errors(
+		load_file("include-dir = conf.d\n" SVC("a")),
+		STRV(fmt("%s:2: service 'b' is defined twice (first at %s:1)",
+			 tmp_path("conf.d/y.conf"),
+			 tmp_path("conf.d/x.conf"))));
 }
 END_TEST
 
@@ -1180,13 +1314,15 @@ START_TEST(test_include_dir_errors)
 	tmp_mkdir("conf.d");
 	tmp_put("conf.d/1.conf", "service p {\n command = x\n bogus = 1\n}\n");
 	tmp_put("conf.d/2.conf", "service q {\n command = x\n type = bad\n}\n");
-	tmp_put("conf.d/3.conf", "service r {\n include(\"x\")\n command = x\n}\n");
-	expect_errors(load_file("include-dir = conf.d\n" SVC("a")),
-		      STRV(fmt("%s:3: no such option 'bogus'",
-			       tmp_path("conf.d/1.conf")),
-			   fmt("%s:3: type: invalid value 'bad' (simple or oneshot)",
-			       tmp_path("conf.d/2.conf")),
-			   fmt("%s:2: *", tmp_path("conf.d/3.conf"))));
+	tmp_put("conf.d/3.conf",
+		"service r {\n include(\"x\")\n command = x\n}\n");
+	expect_errors(
+		load_file("include-dir = conf.d\n" SVC("a")),
+		STRV(fmt("%s:3: no such option 'bogus'",
+			 tmp_path("conf.d/1.conf")),
+		     fmt("%s:3: type: invalid value 'bad' (simple or oneshot)",
+			 tmp_path("conf.d/2.conf")),
+		     fmt("%s:2: *", tmp_path("conf.d/3.conf"))));
 }
 END_TEST
 
@@ -1195,24 +1331,28 @@ START_TEST(test_include_dir_log)
 	/* One file in the main file and in an include-dir file. */
 	tmp_mkdir("conf.d");
 	tmp_put("conf.d/x.conf", "\n" LOGSVC("b", "/var/log/x.log"));
-	expect_errors(load_file("include-dir = conf.d\n"
-				LOGSVC("a", "/var/log/x.log")),
-		      STRV(fmt("%s:4: service 'b' logs to '/var/log/x.log', as service 'a' does (first at %s:4)",
-			       tmp_path("conf.d/x.conf"),
-			       tmp_path("main.conf"))));
+	expect_errors(
+		load_file(
+			"include-dir = conf.d\n" LOGSVC("a", "/var/log/x.log")),
+		STRV(fmt(
+			"%s:4: service 'b' logs to '/var/log/x.log', as service 'a' does (first at %s:4)",
+			tmp_path("conf.d/x.conf"), tmp_path("main.conf"))));
 	/* Between two include-dir files. */
 	tmp_put("conf.d/x.conf", LOGSVC("b", "/var/log/y.log"));
 	tmp_put("conf.d/y.conf", "\n\n" LOGSVC("c", "/var/log/y.log"));
-	expect_errors(load_file("include-dir = conf.d\n"
-				LOGSVC("a", "/var/log/x.log")),
-		      STRV(fmt("%s:5: service 'c' logs to '/var/log/y.log', as service 'b' does (first at %s:3)",
-			       tmp_path("conf.d/y.conf"),
-			       tmp_path("conf.d/x.conf"))));
+	expect_errors(
+		load_file(
+			"include-dir = conf.d\n" LOGSVC("a", "/var/log/x.log")),
+		STRV(fmt(
+			"%s:5: service 'c' logs to '/var/log/y.log', as service 'b' does (first at %s:3)",
+			tmp_path("conf.d/y.conf"), tmp_path("conf.d/x.conf"))));
 	/* The log globals belong to the main file only. */
 	tmp_put("conf.d/y.conf", "log-buffer = 0\n");
-	expect_errors(load_file("include-dir = conf.d\n"),
-		      STRV(fmt("%s:1: 'log-buffer' is a global key: only services may be defined in an include-dir file",
-			       tmp_path("conf.d/y.conf"))));
+	expect_errors(
+		load_file("include-dir = conf.d\n"),
+		STRV(fmt(
+			"%s:1: 'log-buffer' is a global key: only services may be defined in an include-dir file",
+			tmp_path("conf.d/y.conf"))));
 }
 END_TEST
 
@@ -1221,8 +1361,9 @@ START_TEST(test_env_file)
 	struct config *c;
 
 	tmp_put("app.env", "# db\nexport A=1\nB='two words'\n");
-	c = expect_ok(load_file("service a {\n command = x\n env-file = app.env\n"
-				" env = {\"C=3\"}\n}\n"));
+	c = expect_ok(
+		load_file("service a {\n command = x\n env-file = app.env\n"
+			  " env = {\"C=3\"}\n}\n"));
 	ck_assert_str_eq(c->svcs[0].env_file, tmp_path("app.env"));
 	expect_strv(c->svcs[0].env_file_vars, STRV("A=1", "B=two words"));
 	expect_strv(c->svcs[0].env, STRV("C=3"));
@@ -1237,7 +1378,8 @@ START_TEST(test_env_file_in_include_dir)
 	/* Relative to the file that names it. */
 	tmp_mkdir("conf.d");
 	tmp_put("conf.d/app.env", "X=1\n");
-	tmp_put("conf.d/a.conf", "service a {\n command = x\n env-file = app.env\n}\n");
+	tmp_put("conf.d/a.conf",
+		"service a {\n command = x\n env-file = app.env\n}\n");
 	c = expect_ok(load_file("include-dir = conf.d\n"));
 	ck_assert_str_eq(c->svcs[0].env_file, tmp_path("conf.d/app.env"));
 	expect_strv(c->svcs[0].env_file_vars, STRV("X=1"));
@@ -1248,13 +1390,17 @@ END_TEST
 START_TEST(test_env_file_bad)
 {
 	tmp_put("app.env", "A=1\n1X=2\n");
-	expect_errors(load_file("service a {\n command = x\n env-file = app.env\n}\n"),
-		      STRV(fmt("%s:3: env-file: %s:2: invalid key '1X'",
-			       tmp_path("main.conf"), tmp_path("app.env"))));
+	expect_errors(
+		load_file(
+			"service a {\n command = x\n env-file = app.env\n}\n"),
+		STRV(fmt("%s:3: env-file: %s:2: invalid key '1X'",
+			 tmp_path("main.conf"), tmp_path("app.env"))));
 	tmp_mkdir("dir.env");
-	expect_errors(load_file("service a {\n command = x\n\n env-file = dir.env\n}\n"),
-		      STRV(fmt("%s:4: env-file: %s: *", tmp_path("main.conf"),
-			       tmp_path("dir.env"))));
+	expect_errors(
+		load_file(
+			"service a {\n command = x\n\n env-file = dir.env\n}\n"),
+		STRV(fmt("%s:4: env-file: %s: *", tmp_path("main.conf"),
+			 tmp_path("dir.env"))));
 }
 END_TEST
 
@@ -1284,8 +1430,9 @@ static const struct {
 } changes[] = {
 	{ RUN, RUN, NULL, CONF_UNCHANGED },
 	/* the same values written another way */
-	{ RUN, "# moved\n\n" RUN " restart = always\n umask = 0022\n"
-	       " stop-signal = SIGTERM\n stop-timeout = 5.0\n",
+	{ RUN,
+	  "# moved\n\n" RUN " restart = always\n umask = 0022\n"
+	  " stop-signal = SIGTERM\n stop-timeout = 5.0\n",
 	  NULL, CONF_UNCHANGED },
 	{ RUN " env-file = app.env\n", RUN " env-file = app.env\n", "A=1\n",
 	  CONF_UNCHANGED },
@@ -1341,8 +1488,9 @@ static const struct {
 	      " log-keep = 9\n",
 	  NULL, CONF_INPLACE },
 	/* ready: how a start is judged (and the fd or socket it is given) */
-	{ RUN " ready = notify\n", RUN " ready = \"notify\"\n ready-timeout = 60\n",
-	  NULL, CONF_UNCHANGED },
+	{ RUN " ready = notify\n",
+	  RUN " ready = \"notify\"\n ready-timeout = 60\n", NULL,
+	  CONF_UNCHANGED },
 	{ RUN, RUN " ready = \"tcp:80\"\n", NULL, CONF_RESTART },
 	{ RUN " ready = \"tcp:80\"\n", RUN " ready = \"tcp:81\"\n", NULL,
 	  CONF_RESTART },
@@ -1356,13 +1504,16 @@ static const struct {
 	  CONF_RESTART },
 	{ RUN, RUN " ready-timeout = 5\n", NULL, CONF_INPLACE },
 	/* health-*: in place */
-	{ RUN " health-check = \"tcp:80\"\n", RUN " health-check = \"tcp:80\"\n"
+	{ RUN " health-check = \"tcp:80\"\n",
+	  RUN
+	  " health-check = \"tcp:80\"\n"
 	  " health-interval = 30\n health-timeout = 10\n health-retries = 3\n",
 	  NULL, CONF_UNCHANGED },
 	{ RUN, RUN " health-check = \"tcp:80\"\n", NULL, CONF_INPLACE },
 	{ RUN " health-check = \"tcp:80\"\n", RUN, NULL, CONF_INPLACE },
 	{ RUN " health-check = \"tcp:80\"\n",
-	  RUN " health-check = \"http://localhost:80/\"\n", NULL, CONF_INPLACE },
+	  RUN " health-check = \"http://localhost:80/\"\n", NULL,
+	  CONF_INPLACE },
 	{ RUN, RUN " health-interval = 5\n", NULL, CONF_INPLACE },
 	{ RUN, RUN " health-timeout = 5\n", NULL, CONF_INPLACE },
 	{ RUN, RUN " health-retries = 5\n", NULL, CONF_INPLACE },
@@ -1370,7 +1521,8 @@ static const struct {
 	  RUN " ready = \"tcp:80\"\n health-check = \"tcp:80\"\n", NULL,
 	  CONF_INPLACE },
 	/* both: the restart covers the rest */
-	{ RUN, RUN " ready = notify\n health-retries = 5\n", NULL, CONF_RESTART },
+	{ RUN, RUN " ready = notify\n health-retries = 5\n", NULL,
+	  CONF_RESTART },
 };
 
 /* Loads a config from main.conf with db and web (web's body given). */
@@ -1378,8 +1530,8 @@ static struct config *load_web(const char *body, const char *env)
 {
 	tmp_put("app.env", env);
 	tmp_put("other.env", "A=1\n");
-	return expect_ok(load_file(
-		fmt("service db {\n command = db\n}\nservice web {\n%s}\n", body)));
+	return expect_ok(load_file(fmt(
+		"service db {\n command = db\n}\nservice web {\n%s}\n", body)));
 }
 
 static void load_change(size_t i, struct config **old, struct config **new_)
@@ -1509,10 +1661,10 @@ END_TEST
 /* One probe as written that resolves elsewhere (/etc/hosts changed). */
 START_TEST(test_change_of_probe_target)
 {
-	struct config *c = expect_ok(load(
-		WEB(" ready = \"tcp:localhost:80\"\n"
-		    " health-check = \"http://localhost:80/\"\n"),
-		NULL));
+	struct config *c = expect_ok(
+		load(WEB(" ready = \"tcp:localhost:80\"\n"
+			 " health-check = \"http://localhost:80/\"\n"),
+		     NULL));
 	struct svc_conf *a = &c->svcs[0], *b = conf_svc_dup(a);
 
 	ck_assert_ptr_nonnull(b);
@@ -1540,12 +1692,14 @@ START_TEST(test_dup)
 	size_t i, n;
 
 	tmp_put("app.env", "A=1\nB=2\n");
-	snprintf(text, sizeof(text),
-		 "%s" "service e {\n command = e\n env-file = \"%s\"\n"
-		 " log = \"file:/var/log/e.log\"\n log-keep = 5\n"
-		 " ready = \"http://localhost:8080/ready\"\n"
-		 " health-check = \"exec:check --deep\"\n health-retries = 4\n}\n",
-		 every_key, tmp_path("app.env"));
+	snprintf(
+		text, sizeof(text),
+		"%s"
+		"service e {\n command = e\n env-file = \"%s\"\n"
+		" log = \"file:/var/log/e.log\"\n log-keep = 5\n"
+		" ready = \"http://localhost:8080/ready\"\n"
+		" health-check = \"exec:check --deep\"\n health-retries = 4\n}\n",
+		every_key, tmp_path("app.env"));
 	c = expect_ok(load(text, NULL));
 	n = c->nsvcs;
 	ck_assert_uint_le(n, N(d));
@@ -1589,10 +1743,12 @@ START_TEST(test_dup)
 		else
 			ck_assert_str_eq(d[i]->log_path, c->svcs[i].log_path);
 		ck_assert_int_eq(d[i]->log_keep, c->svcs[i].log_keep);
-		ck_assert_int_eq(probe_equal(&d[i]->ready, &c->svcs[i].ready), 1);
+		ck_assert_int_eq(probe_equal(&d[i]->ready, &c->svcs[i].ready),
+				 1);
 		ck_assert_int_eq(probe_equal(&d[i]->health, &c->svcs[i].health),
 				 1);
-		ck_assert_int_eq(d[i]->health_retries, c->svcs[i].health_retries);
+		ck_assert_int_eq(d[i]->health_retries,
+				 c->svcs[i].health_retries);
 		ck_assert_int_eq(conf_change_of(&c->svcs[i], d[i]),
 				 CONF_UNCHANGED);
 		conf_svc_free(d[i]);

@@ -33,12 +33,14 @@ static void scan_ok(const char *text)
 }
 
 /* The sections and keys of sc are exactly these (NULL kind/name ends). */
-static void expect_scan(const struct want_section *ws, const struct want_key *wk)
+static void expect_scan(const struct want_section *ws,
+			const struct want_key *wk)
 {
 	size_t i;
 
 	for (i = 0; ws[i].kind != NULL; i++) {
-		ck_assert_msg(i < sc.nsections, "missing section %s", ws[i].title);
+		ck_assert_msg(i < sc.nsections, "missing section %s",
+			      ws[i].title);
 		ck_assert_str_eq(sc.sections[i].kind, ws[i].kind);
 		ck_assert_str_eq(sc.sections[i].title, ws[i].title);
 		ck_assert_int_eq(sc.sections[i].line, ws[i].line);
@@ -46,13 +48,13 @@ static void expect_scan(const struct want_section *ws, const struct want_key *wk
 	ck_assert_uint_eq(sc.nsections, i);
 	for (i = 0; wk[i].name != NULL; i++) {
 		ck_assert_msg(i < sc.nkeys, "missing key %s", wk[i].name);
-		ck_assert_msg(strcmp(sc.keys[i].name, wk[i].name) == 0 &&
-				      sc.keys[i].section == wk[i].section &&
-				      sc.keys[i].line == wk[i].line,
-			      "key %zu: got %s in %d at line %d, want %s in %d at line %d",
-			      i, sc.keys[i].name, sc.keys[i].section,
-			      sc.keys[i].line, wk[i].name, wk[i].section,
-			      wk[i].line);
+		ck_assert_msg(
+			strcmp(sc.keys[i].name, wk[i].name) == 0 &&
+				sc.keys[i].section == wk[i].section &&
+				sc.keys[i].line == wk[i].line,
+			"key %zu: got %s in %d at line %d, want %s in %d at line %d",
+			i, sc.keys[i].name, sc.keys[i].section, sc.keys[i].line,
+			wk[i].name, wk[i].section, wk[i].line);
 	}
 	ck_assert_msg(sc.nkeys == i, "%zu keys, want %zu", sc.nkeys, i);
 }
@@ -63,7 +65,9 @@ static const struct {
 	struct want_key keys[MAXK];
 } good[] = {
 	{ "", { { NULL, NULL, 0 } }, { { NULL, 0, 0 } } },
-	{ "\n\n# only\n// comments\n/* and\n more */\n", { { NULL, NULL, 0 } }, { { NULL, 0, 0 } } },
+	{ "\n\n# only\n// comments\n/* and\n more */\n",
+	  { { NULL, NULL, 0 } },
+	  { { NULL, 0, 0 } } },
 	/* comments of each kind, a block comment ending before a key */
 	{ "# c = 1\n"
 	  "// d = 2\n"
@@ -107,7 +111,10 @@ static const struct {
 	/* escaped quotes and an escaped newline inside a string */
 	{ "a = \"x \\\" # y\"\nb = \"p\\\nq\"\nc = 'it\\'s'\nd = 1\n",
 	  { { 0 } },
-	  { { "a", -1, 1 }, { "b", -1, 2 }, { "c", -1, 4 }, { "d", -1, 5 },
+	  { { "a", -1, 1 },
+	    { "b", -1, 2 },
+	    { "c", -1, 4 },
+	    { "d", -1, 5 },
 	    { 0 } } },
 	/* += glued to the key, unquoted values with odd characters */
 	{ "env+={\"A=1\"}\ncommand=/bin/sh\nu = -1.5e3\n",
@@ -126,9 +133,7 @@ static const struct {
 	  { { "service", "a", 1 }, { 0 } },
 	  { { "command", 0, 3 }, { "b", -1, 5 }, { 0 } } },
 	/* stray tokens: skipped without error */
-	{ "}\n) ,\n=\na = 1\n",
-	  { { 0 } },
-	  { { "a", -1, 4 }, { 0 } } },
+	{ "}\n) ,\n=\na = 1\n", { { 0 } }, { { "a", -1, 4 }, { 0 } } },
 	/*
 	 * As libconfuse reads them (found by fuzzing): "${...}" is one token,
 	 * braces and all; the keys after it stay in their section.
@@ -136,8 +141,11 @@ static const struct {
 	{ "service a {\n command = ${CMD:-x}\n restart = always\n}\n"
 	  "service b {\n command = ${CMD}\n restart = always\n}\n",
 	  { { "service", "a", 1 }, { "service", "b", 5 }, { 0 } },
-	  { { "command", 0, 2 }, { "restart", 0, 3 }, { "command", 1, 6 },
-	    { "restart", 1, 7 }, { 0 } } },
+	  { { "command", 0, 2 },
+	    { "restart", 0, 3 },
+	    { "command", 1, 6 },
+	    { "restart", 1, 7 },
+	    { 0 } } },
 	/* '+' and '*' end a word; alone, libconfuse drops them */
 	{ "+\nservice a {\n * command = x*\n}\nb = 1 +\nc += {y}\n",
 	  { { "service", "a", 2 }, { 0 } },
@@ -200,9 +208,8 @@ START_TEST(test_run_length)
 	/* Only len bytes count: the key after them is not seen. */
 	const char *text = "a = 1\nb = 2\n";
 
-	ck_assert_int_eq(confscan_run(text, 6, &sc, &(int){ 0 }, (char[8]){ 0 },
-				      8),
-			 0);
+	ck_assert_int_eq(
+		confscan_run(text, 6, &sc, &(int){ 0 }, (char[8]){ 0 }, 8), 0);
 	expect_scan((struct want_section[]){ { 0 } },
 		    (struct want_key[]){ { "a", -1, 1 }, { 0 } });
 	confscan_free(&sc);
@@ -263,7 +270,9 @@ END_TEST
 
 START_TEST(test_many)
 {
-	enum { SECTIONS = 2000 };
+	enum {
+		SECTIONS = 2000
+	};
 	size_t cap = SECTIONS * 64, len = 0, i;
 	char *text = malloc(cap);
 

@@ -33,8 +33,8 @@ static enum ctl_decode decode(const char *s, size_t n, struct ctl_request *req,
 			      size_t errlen)
 {
 	char *p = exact(s, n);
-	enum ctl_decode rc = ctl_decode_request(p, n, req, used, st, err,
-						errlen);
+	enum ctl_decode rc =
+		ctl_decode_request(p, n, req, used, st, err, errlen);
 
 	free(p);
 	return rc;
@@ -160,7 +160,8 @@ static const struct {
 	{ LIT("status\n"), CTL_BAD_VERSION, "'status'" },
 	/* another version may have another syntax */
 	{ LIT("tend/2 status  \t\n"), CTL_BAD_VERSION, "'tend/2'" },
-	{ LIT("tend/1 bogus\n"), CTL_UNKNOWN_COMMAND, "unknown command 'bogus'" },
+	{ LIT("tend/1 bogus\n"), CTL_UNKNOWN_COMMAND,
+	  "unknown command 'bogus'" },
 	{ LIT("tend/1 STATUS\n"), CTL_UNKNOWN_COMMAND, "'STATUS'" },
 	{ LIT("tend/1 status2\n"), CTL_UNKNOWN_COMMAND, "'status2'" },
 	{ LIT("tend/1 stat\n"), CTL_UNKNOWN_COMMAND, "'stat'" },
@@ -177,7 +178,8 @@ static const struct {
 	{ LIT("tend/1 events web\n"), CTL_BAD_REQUEST,
 	  "'events' takes no arguments" },
 	{ LIT("tend/1 metrics x\n"), CTL_BAD_REQUEST, "'metrics' takes no" },
-	{ LIT("tend/1 shutdown now\n"), CTL_BAD_REQUEST, "'shutdown' takes no" },
+	{ LIT("tend/1 shutdown now\n"), CTL_BAD_REQUEST,
+	  "'shutdown' takes no" },
 	{ LIT("tend/1 reload now\n"), CTL_BAD_REQUEST,
 	  "'reload' takes no argument or 'dry-run'" },
 	{ LIT("tend/1 reload DRY-RUN\n"), CTL_BAD_REQUEST, "'reload'" },
@@ -225,8 +227,8 @@ START_TEST(test_decode_bad)
 			 CTL_DECODE_ERROR);
 	ck_assert_msg(st == bad[_i].st, "%s: status %s", bad[_i].s,
 		      ctl_status_name(st));
-	ck_assert_msg(strstr(err, bad[_i].msg) != NULL, "%s: '%s'",
-		      bad[_i].s, err);
+	ck_assert_msg(strstr(err, bad[_i].msg) != NULL, "%s: '%s'", bad[_i].s,
+		      err);
 	ck_assert_uint_eq(used, 0);
 	ck_assert_ptr_null(req.args);
 	ck_assert_ptr_null(req.buf);
@@ -249,8 +251,8 @@ START_TEST(test_decode_more)
 	ck_assert_int_eq(decode(LIT("\r\0\xff  "), &req, &used, &st, err,
 				sizeof(err)),
 			 CTL_DECODE_MORE);
-	ck_assert_int_eq(decode(LIT("tend/1 status web"), &req, &used, &st,
-				err, sizeof(err)),
+	ck_assert_int_eq(decode(LIT("tend/1 status web"), &req, &used, &st, err,
+				sizeof(err)),
 			 CTL_DECODE_MORE);
 }
 END_TEST
@@ -290,15 +292,15 @@ START_TEST(test_decode_size_limit)
 	ck_assert_uint_eq(req.nargs, 256);
 	ctl_request_free(&req);
 	/* the limit without the newline yet */
-	ck_assert_int_eq(ctl_decode_request(s, CTL_REQUEST_MAX - 1, &req,
-					    &used, &st, err, sizeof(err)),
+	ck_assert_int_eq(ctl_decode_request(s, CTL_REQUEST_MAX - 1, &req, &used,
+					    &st, err, sizeof(err)),
 			 CTL_DECODE_MORE);
 	free(s);
 
 	/* one past: the newline comes too late, however much is read */
 	s = status_of_len(CTL_REQUEST_MAX + 1);
-	ck_assert_int_eq(ctl_decode_request(s, CTL_REQUEST_MAX + 1, &req,
-					    &used, &st, err, sizeof(err)),
+	ck_assert_int_eq(ctl_decode_request(s, CTL_REQUEST_MAX + 1, &req, &used,
+					    &st, err, sizeof(err)),
 			 CTL_DECODE_ERROR);
 	ck_assert_int_eq(st, CTL_TOO_LARGE);
 	ck_assert_str_eq(err, "request longer than 65536 bytes");
@@ -306,8 +308,8 @@ START_TEST(test_decode_size_limit)
 					    &st, err, sizeof(err)),
 			 CTL_DECODE_ERROR);
 	ck_assert_int_eq(st, CTL_TOO_LARGE);
-	ck_assert_int_eq(ctl_decode_request(s, CTL_REQUEST_MAX - 1, &req,
-					    &used, &st, err, sizeof(err)),
+	ck_assert_int_eq(ctl_decode_request(s, CTL_REQUEST_MAX - 1, &req, &used,
+					    &st, err, sizeof(err)),
 			 CTL_DECODE_MORE);
 	free(s);
 }
@@ -437,19 +439,18 @@ END_TEST
 /* ---- names ---- */
 
 static const char *const cmd_names[] = {
-	"status", "check",   "events", "metrics", "start",	  "stop",
+	"status",  "check",  "events", "metrics",  "start", "stop",
 	"restart", "signal", "reload", "shutdown", "log",
 };
 
 START_TEST(test_cmd_read_only)
 {
-	static const int ro[CTL_CMD_COUNT] = { 1, 1, 1, 1, 0, 0,
-					       0, 0, 0, 0, 1 };
+	static const int ro[CTL_CMD_COUNT] = { 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 1 };
 	int c;
 
 	for (c = 0; c < CTL_CMD_COUNT; c++)
-		ck_assert_msg(ctl_cmd_read_only((enum ctl_cmd)c) == ro[c],
-			      "%s", cmd_names[c]);
+		ck_assert_msg(ctl_cmd_read_only((enum ctl_cmd)c) == ro[c], "%s",
+			      cmd_names[c]);
 }
 END_TEST
 
@@ -461,14 +462,22 @@ START_TEST(test_cmd_name)
 	for (c = 0; c < CTL_CMD_COUNT; c++)
 		ck_assert_str_eq(ctl_cmd_name((enum ctl_cmd)c), cmd_names[c]);
 	ck_assert_ptr_null(ctl_cmd_name(CTL_CMD_COUNT));
-	ck_assert_ptr_null(ctl_cmd_name((enum ctl_cmd)-1));
+	ck_assert_ptr_null(ctl_cmd_name((enum ctl_cmd) - 1));
 }
 END_TEST
 
 static const char *const status_names[] = {
-	"ok",	      "failed",	   "bad-request", "unknown-command",
-	"unknown-service", "bad-version", "too-large",   "timeout",
-	"busy",	      "denied",	   "shutting-down",
+	"ok",
+	"failed",
+	"bad-request",
+	"unknown-command",
+	"unknown-service",
+	"bad-version",
+	"too-large",
+	"timeout",
+	"busy",
+	"denied",
+	"shutting-down",
 };
 
 START_TEST(test_status_name)
@@ -480,14 +489,14 @@ START_TEST(test_status_name)
 		ck_assert_str_eq(ctl_status_name((enum ctl_status)s),
 				 status_names[s]);
 	ck_assert_ptr_null(ctl_status_name(CTL_STATUS_COUNT));
-	ck_assert_ptr_null(ctl_status_name((enum ctl_status)-1));
+	ck_assert_ptr_null(ctl_status_name((enum ctl_status) - 1));
 }
 END_TEST
 
 START_TEST(test_status_parse)
 {
-	const char *no[] = { "", "OK", "ok ", " ok", "bad_request", "stream",
-			     "okay" };
+	const char *no[] = { "",       "OK",  "ok ", " ok", "bad_request",
+			     "stream", "okay" };
 	size_t i;
 	int s;
 
@@ -532,7 +541,7 @@ END_TEST
 START_TEST(test_encode_roundtrip)
 {
 	static const size_t nargs[CTL_CMD_COUNT] = {
-		[CTL_STATUS] = 2, [CTL_CHECK] = 2, [CTL_START] = 1,
+		[CTL_STATUS] = 2, [CTL_CHECK] = 2,   [CTL_START] = 1,
 		[CTL_STOP] = 1,	  [CTL_RESTART] = 1, [CTL_SIGNAL] = 2,
 		[CTL_RELOAD] = 1, [CTL_LOG] = 2,
 	};
@@ -596,8 +605,8 @@ START_TEST(test_log_args)
 	struct ctl_request req;
 
 	/* not a log request: untouched */
-	ck_assert_int_eq(decode(LIT("tend/1 status web 10\n"), &req, NULL,
-				NULL, NULL, 0),
+	ck_assert_int_eq(decode(LIT("tend/1 status web 10\n"), &req, NULL, NULL,
+				NULL, 0),
 			 CTL_DECODE_OK);
 	ck_assert_int_eq(ctl_log_args(&req, &la), -1);
 	ctl_request_free(&req);
@@ -629,14 +638,30 @@ START_TEST(test_log_lines_parse)
 		const char *s;
 		unsigned long n;
 	} ok[] = {
-		{ "0", 0 },	    { "1", 1 },		  { "10", 10 },
-		{ "000", 0 },	    { "0001000000", 1000000 }, { "999999", 999999 },
+		{ "0", 0 },
+		{ "1", 1 },
+		{ "10", 10 },
+		{ "000", 0 },
+		{ "0001000000", 1000000 },
+		{ "999999", 999999 },
 		{ "1000000", 1000000 },
 	};
 	static const char *const no[] = {
-		"",	   "-1",      "+1",	    " 1",      "1 ",	  "1000001",
-		"9999999", "1e6",     "0x10",	    "1.0",     "1,000",	  "ten",
-		"-0",	   "\xd9\xa1", "18446744073709551616",
+		"",
+		"-1",
+		"+1",
+		" 1",
+		"1 ",
+		"1000001",
+		"9999999",
+		"1e6",
+		"0x10",
+		"1.0",
+		"1,000",
+		"ten",
+		"-0",
+		"\xd9\xa1",
+		"18446744073709551616",
 		"99999999999999999999999999999999999999",
 	};
 	unsigned long n;
@@ -661,8 +686,8 @@ END_TEST
 START_TEST(test_encode_request_bad)
 {
 	char long_word[CTL_WORD_MAX + 2], ok_word[CTL_WORD_MAX + 1];
-	char *bad_words[] = { "", "a b", "a\n", "\x80", "a\x7f", "\t",
-			      long_word, NULL };
+	char *bad_words[] = { "",      "a b", "a\n",	 "\x80",
+			      "a\x7f", "\t",  long_word, NULL };
 	char *w[2] = { "status", NULL }, **many, *out;
 	size_t i, big = CTL_REQUEST_MAX + 64;
 
@@ -732,9 +757,8 @@ START_TEST(test_encode_header)
 	ck_assert_int_eq(ctl_encode_header(CTL_OK, CTL_BODY_MAX + 1, out,
 					   sizeof(out)),
 			 -1);
-	ck_assert_int_eq(ctl_encode_header(CTL_STATUS_COUNT, 1, out,
-					   sizeof(out)),
-			 -1);
+	ck_assert_int_eq(
+		ctl_encode_header(CTL_STATUS_COUNT, 1, out, sizeof(out)), -1);
 	ck_assert_int_eq(ctl_encode_header(CTL_OK, 10, out, 14), 13);
 	ck_assert_int_eq(ctl_encode_header(CTL_OK, 10, out, 13), -1);
 }
@@ -1025,11 +1049,16 @@ START_TEST(test_jb_num)
 		int decimals;
 		const char *want;
 	} nums[] = {
-		{ 1.5, 1, "1.5" },	   { 12.3456, 3, "12.346" },
-		{ 2, 0, "2" },		   { 12.1, 3, "12.100" },
-		{ -0.25, 2, "-0.25" },	   { -3, 1, "-3.0" },
-		{ 0, 3, "0.000" },	   { 1e-10, 3, "0.000" },
-		{ 7.5, -4, "8" },	   { 1e20, 0, "100000000000000000000" },
+		{ 1.5, 1, "1.5" },
+		{ 12.3456, 3, "12.346" },
+		{ 2, 0, "2" },
+		{ 12.1, 3, "12.100" },
+		{ -0.25, 2, "-0.25" },
+		{ -3, 1, "-3.0" },
+		{ 0, 3, "0.000" },
+		{ 1e-10, 3, "0.000" },
+		{ 7.5, -4, "8" },
+		{ 1e20, 0, "100000000000000000000" },
 		{ 0.1, 20, "0.10000000000000001" },
 	};
 	double inf = INFINITY, nan = NAN;
@@ -1163,17 +1192,17 @@ END_TEST
 START_TEST(test_jb_escape_utf8)
 {
 	static const char *const ok[] = {
-		"\xc3\xa9",		/* é */
-		"\xe2\x82\xac",		/* € */
-		"\xf0\x9d\x84\x9e",	/* U+1D11E */
-		"\xc2\x80",		/* U+0080 */
-		"\xdf\xbf",		/* U+07FF */
-		"\xe0\xa0\x80",		/* U+0800 */
-		"\xed\x9f\xbf",		/* U+D7FF */
-		"\xee\x80\x80",		/* U+E000 */
-		"\xef\xbf\xbf",		/* U+FFFF */
-		"\xf0\x90\x80\x80",	/* U+10000 */
-		"\xf4\x8f\xbf\xbf",	/* U+10FFFF */
+		"\xc3\xa9",	    /* é */
+		"\xe2\x82\xac",	    /* € */
+		"\xf0\x9d\x84\x9e", /* U+1D11E */
+		"\xc2\x80",	    /* U+0080 */
+		"\xdf\xbf",	    /* U+07FF */
+		"\xe0\xa0\x80",	    /* U+0800 */
+		"\xed\x9f\xbf",	    /* U+D7FF */
+		"\xee\x80\x80",	    /* U+E000 */
+		"\xef\xbf\xbf",	    /* U+FFFF */
+		"\xf0\x90\x80\x80", /* U+10000 */
+		"\xf4\x8f\xbf\xbf", /* U+10FFFF */
 		"na\xc3\xafve caf\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac",
 	};
 	size_t i;
@@ -1190,29 +1219,33 @@ static const struct {
 	size_t len;
 	const char *want;
 } invalid[] = {
-	{ LIT("\x80"), R },			   /* lone continuation */
+	{ LIT("\x80"), R }, /* lone continuation */
 	{ LIT("\xbf"), R },
-	{ LIT("\xc0\x80"), R R },		   /* overlong NUL */
-	{ LIT("\xc1\xbf"), R R },		   /* overlong 2 bytes */
-	{ LIT("\xe0\x80\x80"), R R R },		   /* overlong 3 bytes */
+	{ LIT("\xc0\x80"), R R },	/* overlong NUL */
+	{ LIT("\xc1\xbf"), R R },	/* overlong 2 bytes */
+	{ LIT("\xe0\x80\x80"), R R R }, /* overlong 3 bytes */
 	{ LIT("\xe0\x9f\xbf"), R R R },
-	{ LIT("\xf0\x80\x80\x80"), R R R R },	   /* overlong 4 bytes */
+	{ LIT("\xf0\x80\x80\x80"), R R R R }, /* overlong 4 bytes */
 	{ LIT("\xf0\x8f\xbf\xbf"), R R R R },
-	{ LIT("\xed\xa0\x80"), R R R },		   /* U+D800 */
-	{ LIT("\xed\xbf\xbf"), R R R },		   /* U+DFFF */
-	{ LIT("\xf4\x90\x80\x80"), R R R R },	   /* U+110000 */
+	{ LIT("\xed\xa0\x80"), R R R },	      /* U+D800 */
+	{ LIT("\xed\xbf\xbf"), R R R },	      /* U+DFFF */
+	{ LIT("\xf4\x90\x80\x80"), R R R R }, /* U+110000 */
 	{ LIT("\xf5\x80\x80\x80"), R R R R },
 	{ LIT("\xf8\x88\x80\x80\x80"), R R R R R }, /* 5 bytes */
 	{ LIT("\xfe"), R },
 	{ LIT("\xff"), R },
-	{ LIT("\xc3"), R },			   /* truncated at the end */
+	{ LIT("\xc3"), R }, /* truncated at the end */
 	{ LIT("\xe2\x82"), R R },
 	{ LIT("\xf0\x9d\x84"), R R R },
-	{ LIT("\xe2\x82" "a"), R R "a" },	   /* truncated mid-text */
+	{ LIT("\xe2\x82"
+	      "a"),
+	  R R "a" }, /* truncated mid-text */
 	{ LIT("\xc3\""), R "\\\"" },
 	{ LIT("\xc3\n"), R "\\n" },
 	{ LIT("\xc3\xc3\xa9"), R "\xc3\xa9" },
-	{ LIT("a\xff" "b\xe2\x82\xac"), "a" R "b\xe2\x82\xac" },
+	{ LIT("a\xff"
+	      "b\xe2\x82\xac"),
+	  "a" R "b\xe2\x82\xac" },
 };
 
 START_TEST(test_jb_escape_invalid)
@@ -1292,19 +1325,35 @@ END_TEST
 /* ---- ctlview: log_dropped and health in status and metrics ---- */
 
 static const struct ctl_view views[] = {
-	{ .name = "web", .state = "running", .pid = 42, .uptime = 12.14,
-	  .restarts = 1, .starts = 2, .ready = 1, .has_exit = 1,
+	{ .name = "web",
+	  .state = "running",
+	  .pid = 42,
+	  .uptime = 12.14,
+	  .restarts = 1,
+	  .starts = 2,
+	  .ready = 1,
+	  .has_exit = 1,
 	  .wstatus = 9, /* killed by SIGKILL */
-	  .log_dropped = 3, .health = "healthy", .health_failures = 1 },
-	{ .name = "db", .state = "failed", .restarts = 2, .starts = 3,
-	  .has_exit = 1, .wstatus = 3 << 8, .critical = 1,
-	  .reason = "exited 3", .log_dropped = 0 },
+	  .log_dropped = 3,
+	  .health = "healthy",
+	  .health_failures = 1 },
+	{ .name = "db",
+	  .state = "failed",
+	  .restarts = 2,
+	  .starts = 3,
+	  .has_exit = 1,
+	  .wstatus = 3 << 8,
+	  .critical = 1,
+	  .reason = "exited 3",
+	  .log_dropped = 0 },
 };
 
 START_TEST(test_view_status)
 {
-	struct ctl_top top = { .uptime = 100.06, .orphans = 17,
-			       .shutting_down = 0, .log_dropped = 5 };
+	struct ctl_top top = { .uptime = 100.06,
+			       .orphans = 17,
+			       .shutting_down = 0,
+			       .log_dropped = 5 };
 	char want[1024];
 	struct jbuf b;
 
@@ -1354,8 +1403,9 @@ START_TEST(test_view_check_health)
 	ctlview_check(&b, v, 2, 1, 0);
 	ck_assert_ptr_nonnull(b.s);
 	ck_assert_ptr_nonnull(strstr(b.s, "\"name\": \"web\", \"ok\": true"));
-	ck_assert_ptr_nonnull(strstr(b.s, "\"name\": \"api\", \"ok\": false, "
-				       "\"state\": \"running\", \"reason\": \"unhealthy\""));
+	ck_assert_ptr_nonnull(strstr(
+		b.s, "\"name\": \"api\", \"ok\": false, "
+		     "\"state\": \"running\", \"reason\": \"unhealthy\""));
 	ck_assert_ptr_nonnull(strstr(b.s, "\"healthy\": false"));
 	jb_free(&b);
 	v[1].health = "starting"; /* not checked yet: ready is what counts */
@@ -1447,8 +1497,9 @@ START_TEST(test_fuzz)
 		for (i = 0; i < len; i++) {
 			uint32_t r = rnd();
 
-			buf[i] = r % 8 != 0 ? like[(r >> 8) % (sizeof(like) - 1)]
-					    : (char)(r >> 8);
+			buf[i] = r % 8 != 0
+					 ? like[(r >> 8) % (sizeof(like) - 1)]
+					 : (char)(r >> 8);
 		}
 		k = strlen(start) < len ? strlen(start) : len;
 		memcpy(buf, start, k);
@@ -1549,6 +1600,7 @@ Suite *unit_suite(void)
 	tcase_add_test(unit_tcase(s, "ctl_rfc3339"), test_rfc3339);
 	tcase_add_test(unit_tcase(s, "ctlview_status"), test_view_status);
 	tcase_add_test(unit_tcase(s, "ctlview_metrics"), test_view_metrics);
-	tcase_add_test(unit_tcase(s, "ctlview_check_health"), test_view_check_health);
+	tcase_add_test(unit_tcase(s, "ctlview_check_health"),
+		       test_view_check_health);
 	return s;
 }

@@ -34,18 +34,19 @@ static const struct {
 	{ "A=$X ${Y:-z} `id`", { "A=$X ${Y:-z} `id`" } },
 	{ "A=b=c==", { "A=b=c==" } },
 	/* export */
-	{ "export A=1\nexport\tB = 2\nexport   C='3'", { "A=1", "B=2", "C=3" } },
-	{ "export=1\nexport = 2\nexported=3",
-	  { "export=2", "exported=3" } },
+	{ "export A=1\nexport\tB = 2\nexport   C='3'",
+	  { "A=1", "B=2", "C=3" } },
+	{ "export=1\nexport = 2\nexported=3", { "export=2", "exported=3" } },
 	/* keys */
 	{ "_=1\na_B9=2\n__x=3", { "_=1", "a_B9=2", "__x=3" } },
 	/* later duplicates replace the earlier value in its place */
-	{ "A=1\nB=2\nA=3\nC=4\nA=5\nB=6",
-	  { "A=5", "B=6", "C=4" } },
+	{ "A=1\nB=2\nA=3\nC=4\nA=5\nB=6", { "A=5", "B=6", "C=4" } },
 	{ "AB=1\nA=2\nABC=3\nA=4", { "AB=1", "A=4", "ABC=3" } },
 	/* CRLF, a byte order mark, no final newline */
 	{ "A=1\r\nB='2'\r\n\r\n# c\r\nC=\"3\"\r\n", { "A=1", "B=2", "C=3" } },
-	{ "\xef\xbb\xbf" "A=1", { "A=1" } },
+	{ "\xef\xbb\xbf"
+	  "A=1",
+	  { "A=1" } },
 	{ "A=1\nB=2", { "A=1", "B=2" } },
 	{ "A=\xc3\xa9t\xc3\xa9", { "A=\xc3\xa9t\xc3\xa9" } },
 };
@@ -60,7 +61,11 @@ static const struct {
 	{ "A B=1", 1, "invalid key 'A B'" },
 	{ "=1", 1, "invalid key ''" },
 	{ "  = x", 1, "invalid key ''" },
-	{ "\xef\xbb\xbf\xef\xbb\xbf" "A=1", 1, "invalid key '\xef\xbb\xbf" "A'" },
+	{ "\xef\xbb\xbf\xef\xbb\xbf"
+	  "A=1",
+	  1,
+	  "invalid key '\xef\xbb\xbf"
+	  "A'" },
 	{ "export A", 1, "missing '=' (expected KEY=VALUE)" },
 	{ "A=1\n\n# x\nFOO\n", 4, "missing '=' (expected KEY=VALUE)" },
 	{ "export", 1, "missing '=' (expected KEY=VALUE)" },
@@ -144,7 +149,9 @@ END_TEST
 
 START_TEST(test_many_keys)
 {
-	enum { N = 50000 };
+	enum {
+		N = 50000
+	};
 	char *text = malloc(2 * N * 16), *p = text, err[64];
 	size_t i;
 	int line;
@@ -170,7 +177,9 @@ END_TEST
 
 START_TEST(test_long_value)
 {
-	enum { N = 512 * 1024 };
+	enum {
+		N = 512 * 1024
+	};
 	char *text = malloc(N + 8), err[64];
 	int line;
 
@@ -178,9 +187,8 @@ START_TEST(test_long_value)
 	memcpy(text, "LONG=\"", 6);
 	memset(text + 6, 'v', N);
 	text[N + 6] = '"';
-	ck_assert_int_eq(envfile_parse(text, N + 7, &vars, &line, err,
-				       sizeof(err)),
-			 0);
+	ck_assert_int_eq(
+		envfile_parse(text, N + 7, &vars, &line, err, sizeof(err)), 0);
 	ck_assert_uint_eq(strv_len(vars), 1);
 	ck_assert_uint_eq(strlen(vars[0]), N + 5);
 	strv_free(vars);

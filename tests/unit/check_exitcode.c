@@ -6,9 +6,9 @@
 #include "unit.h"
 
 /* Wait statuses built as the kernel encodes them. */
-#define EXITED(code) (((code) & 0xff) << 8)
-#define KILLED(sig) ((sig) & 0x7f)
-#define KILLED_CORE(sig) (((sig) & 0x7f) | 0x80)
+#define EXITED(code)	 (((code)&0xff) << 8)
+#define KILLED(sig)	 ((sig)&0x7f)
+#define KILLED_CORE(sig) (((sig)&0x7f) | 0x80)
 
 START_TEST(test_from_wait)
 {

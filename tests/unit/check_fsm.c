@@ -4,8 +4,8 @@
 #include "fsm.h"
 #include "unit.h"
 
-#define EXIT(code) (((code) & 0xff) << 8)
-#define KILLED(sig) ((sig) & 0x7f)
+#define EXIT(code)  (((code)&0xff) << 8)
+#define KILLED(sig) ((sig)&0x7f)
 
 static struct svc_conf conf_simple, conf_oneshot;
 
@@ -63,12 +63,16 @@ static const struct {
 
 	{ ST_STARTING, FE_CHECK, ST_STARTING, 0, 1 },
 	{ ST_STARTING, FE_SPAWNED, ST_RUNNING, 0, 1 },
-	{ ST_STARTING, FE_SPAWN_FAILED, ST_BACKOFF, FSM_TIMER_SET | FSM_RESTARTED, 1 },
-	{ ST_STARTING, FE_EXITED, ST_BACKOFF, FSM_TIMER_SET | FSM_RESTARTED, 1 },
+	{ ST_STARTING, FE_SPAWN_FAILED, ST_BACKOFF,
+	  FSM_TIMER_SET | FSM_RESTARTED, 1 },
+	{ ST_STARTING, FE_EXITED, ST_BACKOFF, FSM_TIMER_SET | FSM_RESTARTED,
+	  1 },
 	{ ST_STARTING, FE_TIMER, ST_STARTING, 0, 1 },
-	{ ST_STARTING, FE_STOP, ST_STOPPING, FSM_STOP_SIGNAL | FSM_TIMER_SET, 0 },
+	{ ST_STARTING, FE_STOP, ST_STOPPING, FSM_STOP_SIGNAL | FSM_TIMER_SET,
+	  0 },
 	{ ST_STARTING, FE_START, ST_STARTING, 0, 1 },
-	{ ST_STARTING, FE_RESTART, ST_STOPPING, FSM_STOP_SIGNAL | FSM_TIMER_SET, 1 },
+	{ ST_STARTING, FE_RESTART, ST_STOPPING, FSM_STOP_SIGNAL | FSM_TIMER_SET,
+	  1 },
 	/* no probes: ready and unhealthy change nothing */
 	{ ST_STARTING, FE_READY, ST_STARTING, 0, 1 },
 	{ ST_STARTING, FE_UNHEALTHY, ST_STARTING, 0, 1 },
@@ -78,9 +82,11 @@ static const struct {
 	{ ST_RUNNING, FE_SPAWN_FAILED, ST_RUNNING, 0, 1 },
 	{ ST_RUNNING, FE_EXITED, ST_BACKOFF, FSM_TIMER_SET | FSM_RESTARTED, 1 },
 	{ ST_RUNNING, FE_TIMER, ST_RUNNING, 0, 1 },
-	{ ST_RUNNING, FE_STOP, ST_STOPPING, FSM_STOP_SIGNAL | FSM_TIMER_SET, 0 },
+	{ ST_RUNNING, FE_STOP, ST_STOPPING, FSM_STOP_SIGNAL | FSM_TIMER_SET,
+	  0 },
 	{ ST_RUNNING, FE_START, ST_RUNNING, 0, 1 },
-	{ ST_RUNNING, FE_RESTART, ST_STOPPING, FSM_STOP_SIGNAL | FSM_TIMER_SET, 1 },
+	{ ST_RUNNING, FE_RESTART, ST_STOPPING, FSM_STOP_SIGNAL | FSM_TIMER_SET,
+	  1 },
 	/* no probes: ready and unhealthy change nothing */
 	{ ST_RUNNING, FE_READY, ST_RUNNING, 0, 1 },
 	{ ST_RUNNING, FE_UNHEALTHY, ST_RUNNING, 0, 1 },
@@ -152,13 +158,14 @@ START_TEST(test_table)
 	struct fsm_view v = view(table[_i].from, &conf_simple);
 	struct fsm_out o = fsm_step(&v, table[_i].ev, 2000);
 
-	ck_assert_msg(o.state == table[_i].to && o.actions == table[_i].actions &&
-			      o.want_up == table[_i].want_up,
-		      "%s + %s: got %s actions %#x want_up %d, expected %s %#x %d",
-		      fsm_state_name(table[_i].from), fsm_event_name(table[_i].ev),
-		      fsm_state_name(o.state), o.actions, o.want_up,
-		      fsm_state_name(table[_i].to), table[_i].actions,
-		      table[_i].want_up);
+	ck_assert_msg(
+		o.state == table[_i].to && o.actions == table[_i].actions &&
+			o.want_up == table[_i].want_up,
+		"%s + %s: got %s actions %#x want_up %d, expected %s %#x %d",
+		fsm_state_name(table[_i].from), fsm_event_name(table[_i].ev),
+		fsm_state_name(o.state), o.actions, o.want_up,
+		fsm_state_name(table[_i].to), table[_i].actions,
+		table[_i].want_up);
 }
 END_TEST
 
@@ -222,7 +229,8 @@ START_TEST(test_ready_timeout)
 	v.fails = 2;
 	o = fsm_step(&v, FE_EXITED, 1000 + 60 * 1000);
 	ck_assert_int_eq(o.state, ST_BACKOFF);
-	ck_assert_uint_eq(o.actions, FSM_TIMER_CLEAR | FSM_TIMER_SET | FSM_RESTARTED);
+	ck_assert_uint_eq(o.actions,
+			  FSM_TIMER_CLEAR | FSM_TIMER_SET | FSM_RESTARTED);
 	/* 60 s is past stable-after, but a run never ready is not stable */
 	ck_assert_uint_eq(o.fails, 3);
 	ck_assert(o.timer == fsm_backoff(&c, 3));
@@ -265,7 +273,8 @@ START_TEST(test_unhealthy)
 	v.wstatus = EXIT(0);
 	o = fsm_step(&v, FE_EXITED, 2000);
 	ck_assert_int_eq(o.state, ST_BACKOFF);
-	ck_assert_uint_eq(o.actions, FSM_TIMER_CLEAR | FSM_TIMER_SET | FSM_RESTARTED);
+	ck_assert_uint_eq(o.actions,
+			  FSM_TIMER_CLEAR | FSM_TIMER_SET | FSM_RESTARTED);
 	ck_assert_uint_eq(o.fails, 1);
 	/* after a long healthy run the failure count starts afresh */
 	v.fails = 5;
@@ -308,7 +317,8 @@ START_TEST(test_table_complete)
 		for (e = 0; e < FE_COUNT; e++)
 			ck_assert_msg(seen[s][e] == 1, "%s x %s: %d rows",
 				      fsm_state_name((enum svc_state)s),
-				      fsm_event_name((enum fsm_event)e), seen[s][e]);
+				      fsm_event_name((enum fsm_event)e),
+				      seen[s][e]);
 }
 END_TEST
 

@@ -60,7 +60,7 @@ START_TEST(test_name)
 	ck_assert_str_eq(logfmt_name(LOGFMT_JSON), "json");
 	ck_assert_str_eq(logfmt_name(LOGFMT_FILE), "file");
 	ck_assert_ptr_null(logfmt_name((enum log_format)(LOGFMT_FILE + 1)));
-	ck_assert_ptr_null(logfmt_name((enum log_format)-1));
+	ck_assert_ptr_null(logfmt_name((enum log_format) - 1));
 }
 END_TEST
 
@@ -197,7 +197,8 @@ START_TEST(test_plain)
 	expect(LOGFMT_PLAIN, 0, &l, "\n");
 	l = own("reloaded");
 	expect(LOGFMT_PLAIN, 0, &l, "tend: reloaded\n");
-	expect(LOGFMT_PLAIN, 1, &l, "2026-11-30T09:00:00.123Z tend: reloaded\n");
+	expect(LOGFMT_PLAIN, 1, &l,
+	       "2026-11-30T09:00:00.123Z tend: reloaded\n");
 }
 END_TEST
 
@@ -276,8 +277,9 @@ START_TEST(test_json_escape)
 	expect_msg("\xff", 1, "\"\\uFFFD\"");
 	expect_msg("a\xc3", 2, "\"a\\uFFFD\"");
 	expect_msg("\xc3(", 2, "\"\\uFFFD(\"");
-	expect_msg("\xc0\xaf", 2, "\"\\uFFFD\\uFFFD\"");     /* overlong */
-	expect_msg("\xed\xa0\x80", 3, "\"\\uFFFD\\uFFFD\\uFFFD\""); /* surrogate */
+	expect_msg("\xc0\xaf", 2, "\"\\uFFFD\\uFFFD\""); /* overlong */
+	expect_msg("\xed\xa0\x80", 3,
+		   "\"\\uFFFD\\uFFFD\\uFFFD\""); /* surrogate */
 	expect_msg("\xf4\x90\x80\x80", 4,
 		   "\"\\uFFFD\\uFFFD\\uFFFD\\uFFFD\""); /* past U+10FFFF */
 	expect_msg("\xe2\x82", 2, "\"\\uFFFD\\uFFFD\"");
@@ -316,8 +318,7 @@ START_TEST(test_file)
 	logfmt_append(&b, LOGFMT_FILE, 1, &l);
 	l = line("next", 0);
 	logfmt_append(&b, LOGFMT_FILE, 0, &l);
-	ck_assert_str_eq(b.s,
-			 "2026-11-30T09:00:00.123Z one two three\nnext\n");
+	ck_assert_str_eq(b.s, "2026-11-30T09:00:00.123Z one two three\nnext\n");
 	jb_free(&b);
 }
 END_TEST
@@ -689,8 +690,8 @@ static size_t random_bytes(unsigned char *p, size_t max)
 			p[n++] = (unsigned char)(r >> 8);
 			break;
 		case 1:
-			p[n++] = (unsigned char)special[(r >> 8) %
-							(sizeof(special))];
+			p[n++] = (unsigned char)
+				special[(r >> 8) % (sizeof(special))];
 			break;
 		case 2: {
 			/* a valid code point, surrogates skipped */
@@ -715,8 +716,7 @@ static size_t random_bytes(unsigned char *p, size_t max)
 
 START_TEST(test_json_random)
 {
-	static const char *const keys[] = { "ts", "service", "stream",
-					    "msg" };
+	static const char *const keys[] = { "ts", "service", "stream", "msg" };
 	unsigned char *p = malloc(600);
 	char *want = malloc(4 * 600);
 	struct member m[KEYS_MAX];
@@ -789,10 +789,8 @@ START_TEST(test_reader)
 		"{\"a\": \"\\x\"}\n",	  /* bad escape */
 		"{\"a\": \"\xff\"}\n",	  /* bad UTF-8 */
 		"{\"a\": \"\\ud800\"}\n", /* lone surrogate */
-		"{\"a\": \"x\"}}\n",
-		"{\"a\" \"x\"}\n",
-		"{\"a\": \"x\",}\n",
-		"{\"a\": \"x\"\n",
+		"{\"a\": \"x\"}}\n",	  "{\"a\" \"x\"}\n",
+		"{\"a\": \"x\",}\n",	  "{\"a\": \"x\"\n",
 	};
 	static const char good[] =
 		"{\"a\": \"\\u00e9\\ud83d\\ude00\", \"b\": true}\n";

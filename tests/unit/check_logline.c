@@ -8,7 +8,7 @@
 #include "unit_util.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
-#define MAX LOGLINE_MAX
+#define MAX  LOGLINE_MAX
 
 /*
  * Linked with --wrap=realloc: the framer's realloc, failing on demand
@@ -113,8 +113,7 @@ static void expect_same(const struct seen *got, const struct seen *want,
 	size_t i;
 
 	if (got->n != want->n)
-		ck_abort_msg("%s: %zu pieces, want %zu", what, got->n,
-			     want->n);
+		ck_abort_msg("%s: %zu pieces, want %zu", what, got->n, want->n);
 	for (i = 0; i < got->n; i++) {
 		if (got->p[i].len != want->p[i].len ||
 		    got->p[i].flags != want->p[i].flags ||
@@ -425,7 +424,8 @@ START_TEST(test_three_and_a_half)
 	for (step = 1; step <= len; step = step * 3 + 1) {
 		logline_init(&f);
 		for (at = 0; at < len; at += step)
-			feed(&f, &s, p + at, at + step <= len ? step : len - at);
+			feed(&f, &s, p + at,
+			     at + step <= len ? step : len - at);
 		logline_flush(&f, cb, &s);
 		ck_assert_uint_eq(s.n, 4);
 		expect_piece(&s, 0, 'w', MAX, LOGLINE_MORE);

@@ -34,8 +34,8 @@ static void collect(void *ctx, const struct logring_rec *rec)
 	const unsigned char *m = (const unsigned char *)rec->msg;
 
 	CK(rec->msg != NULL);
-	if (g->ring != NULL && (m < g->ring->buf ||
-				m + rec->len > g->ring->buf + g->ring->cap))
+	if (g->ring != NULL &&
+	    (m < g->ring->buf || m + rec->len > g->ring->buf + g->ring->cap))
 		g->copies++;
 	if (g->n == g->cap) {
 		g->cap = g->cap > 0 ? g->cap * 2 : 16;
@@ -88,8 +88,8 @@ static const char *last_str(const struct logring *r, size_t n)
 	out[0] = '\0';
 	for (i = 0; i < g.n; i++) {
 		k = (int)strcspn(g.r[i].msg, ".");
-		at += (size_t)snprintf(out + at, sizeof(out) - at, "%s%s%s%.*s%s",
-				       i > 0 ? "|" : "",
+		at += (size_t)snprintf(out + at, sizeof(out) - at,
+				       "%s%s%s%.*s%s", i > 0 ? "|" : "",
 				       g.r[i].stream ? "E:" : "",
 				       g.r[i].flags & CONT ? "+" : "", k,
 				       g.r[i].msg,
@@ -335,8 +335,7 @@ START_TEST(test_streams)
 	ck_assert_str_eq(last_str(&r, 1), "E:e4");
 	ck_assert_str_eq(last_str(&r, 2), "E:e2>|E:+e3|E:e4");
 	ck_assert_str_eq(last_str(&r, 3), "E:e1|E:e2>|E:+e3|E:e4");
-	ck_assert_str_eq(last_str(&r, 4),
-			 "o1>|E:e1|E:e2>|+o2>|E:+e3|+o3|E:e4");
+	ck_assert_str_eq(last_str(&r, 4), "o1>|E:e1|E:e2>|+o2>|E:+e3|+o3|E:e4");
 	/* evicting the first line takes its later pieces from between */
 	logring_set_limit(&r, 4 * W + 3);
 	ck_assert_str_eq(last_str(&r, 10), "E:e1|E:e2>|E:+e3|E:e4");
@@ -833,15 +832,14 @@ static void m_push(struct model *m, int64_t ts, int stream, int flags,
 	}
 	cost = len + !more;
 	need = m->hdr + len;
-	if (m->limit == 0 ||
-	    cost + (first ? 0 : m->cur[s].bytes) > m->limit) {
+	if (m->limit == 0 || cost + (first ? 0 : m->cur[s].bytes) > m->limit) {
 		if (!first)
 			m_kill_line(m, m->cur[s].line);
 		m_skip(m, s, more);
 		return;
 	}
-	while (m->nrec > 0 && (m->bytes + cost > m->limit ||
-			       m->used + need > 2 * m->limit)) {
+	while (m->nrec > 0 &&
+	       (m->bytes + cost > m->limit || m->used + need > 2 * m->limit)) {
 		m_evict_oldest(m);
 		if (!first && m->cur[s].drop) {
 			m_skip(m, s, more);
@@ -882,8 +880,7 @@ static void m_push(struct model *m, int64_t ts, int stream, int flags,
 static void m_set_limit(struct model *m, size_t limit)
 {
 	m->limit = limit;
-	while (m->nrec > 0 &&
-	       (m->bytes > limit || m->used > 2 * limit))
+	while (m->nrec > 0 && (m->bytes > limit || m->used > 2 * limit))
 		m_evict_oldest(m);
 }
 
@@ -990,8 +987,9 @@ START_TEST(test_model)
 			CK(r.bytes <= r.limit);
 			CK(r.cap >= r.used);
 			CK(r.used > 0 || r.buf == NULL);
-			CK(r.cap <= (2 * r.limit > hdr + maxlen ? 2 * r.limit
-								 : hdr + maxlen));
+			CK(r.cap <= (2 * r.limit > hdr + maxlen
+					     ? 2 * r.limit
+					     : hdr + maxlen));
 			if (r.head + r.used > r.cap)
 				wraps++;
 			m_check_last(&m, &r, SIZE_MAX);

@@ -6,40 +6,39 @@
 #include "passwd.h"
 #include "unit.h"
 
-#define NONE ((uid_t)-1)
+#define NONE  ((uid_t)-1)
 #define NOGID ((gid_t)-1)
-#define MAXG 6
+#define MAXG  6
 
-static const char passwd[] =
-	"root:x:0:0:root:/root:/bin/sh\n"
-	"# bob:x:5:5:::\n"
-	"daemon:x:1:1::/:/usr/sbin/nologin\n"
-	"\n"
-	"bob:x:1000:1000:Bob:/home/bob:/bin/sh\n"
-	"alice:x:1001:100:Alice:/home/alice:/bin/sh\n"
-	"minimal:x:1003:1003\n"
-	"neg:x:-1:5:::\n"
-	"alpha:x:12x:1:::\n"
-	"huge:x:99999999999:1:::\n"
-	"max:x:4294967295:1:::\n"
-	"nogid:x:7::::\n"
-	"short:x:7\n"
-	":x:8:8:::\n"
-	"toomany:x:9:9:a:b:c:d\n"
-	"plus:x:+9:9:::\n"
-	"dup:x:2000:2000:::\n"
-	"dup:x:2001:2001:::\n"
-	"carol:x:1002:1002:::"; /* no final newline */
+static const char passwd[] = "root:x:0:0:root:/root:/bin/sh\n"
+			     "# bob:x:5:5:::\n"
+			     "daemon:x:1:1::/:/usr/sbin/nologin\n"
+			     "\n"
+			     "bob:x:1000:1000:Bob:/home/bob:/bin/sh\n"
+			     "alice:x:1001:100:Alice:/home/alice:/bin/sh\n"
+			     "minimal:x:1003:1003\n"
+			     "neg:x:-1:5:::\n"
+			     "alpha:x:12x:1:::\n"
+			     "huge:x:99999999999:1:::\n"
+			     "max:x:4294967295:1:::\n"
+			     "nogid:x:7::::\n"
+			     "short:x:7\n"
+			     ":x:8:8:::\n"
+			     "toomany:x:9:9:a:b:c:d\n"
+			     "plus:x:+9:9:::\n"
+			     "dup:x:2000:2000:::\n"
+			     "dup:x:2001:2001:::\n"
+			     "carol:x:1002:1002:::"; /* no final newline */
 
 static const char group[] =
 	"root:x:0:\n"
 	"staff:x:50:bob,alice\n"
 	"wheel:x:10:alice,bob,carol\n"
-	"bob:x:1000:bob\n"     /* bob's primary group: not supplementary */
-	"users:x:100:alice\n"  /* alice's primary group */
+	"bob:x:1000:bob\n"    /* bob's primary group: not supplementary */
+	"users:x:100:alice\n" /* alice's primary group */
 	"audio:x:29:bobby,xbob,bob\n"
 	"video:x:44:bobby,bo,\n"
-	"staff2:x:50:bob\n"    /* gid 50 again: listed once */
+	"staff2:x:50:bob\n" /* gid 50 again: listed once */
 	"broken:x:12x:bob\n"
 	"#hidden:x:77:bob\n"
 	"toolong:x:78:bob:extra\n"
@@ -125,8 +124,7 @@ static int resolve(const char *user, const char *grp, struct ids *ids,
 		   char *err, size_t errlen)
 {
 	return ids_resolve_text(passwd, sizeof(passwd) - 1, group,
-				sizeof(group) - 1, user, grp, ids, err,
-				errlen);
+				sizeof(group) - 1, user, grp, ids, err, errlen);
 }
 
 START_TEST(test_good)
@@ -183,14 +181,14 @@ START_TEST(test_length_counts)
 	char err[128];
 
 	/* The first line cut short is malformed: the second one matches. */
-	ck_assert_int_eq(ids_resolve_text(pw + 4, sizeof(pw) - 5, "", 0,
-					  "x", "", &ids, err, sizeof(err)),
+	ck_assert_int_eq(ids_resolve_text(pw + 4, sizeof(pw) - 5, "", 0, "x",
+					  "", &ids, err, sizeof(err)),
 			 -1);
 	ck_assert_int_eq(ids_resolve_text(pw, 8, "", 0, "bob", "", &ids, err,
 					  sizeof(err)),
 			 -1);
-	ck_assert_int_eq(ids_resolve_text(pw, sizeof(pw) - 1, "", 0, "bob",
-					  "", &ids, err, sizeof(err)),
+	ck_assert_int_eq(ids_resolve_text(pw, sizeof(pw) - 1, "", 0, "bob", "",
+					  &ids, err, sizeof(err)),
 			 0);
 	ck_assert_uint_eq(ids.uid, 1);
 }
@@ -198,7 +196,9 @@ END_TEST
 
 START_TEST(test_long_lines)
 {
-	enum { N = 100000 };
+	enum {
+		N = 100000
+	};
 	char *pw = malloc(N + 64), *gr = malloc(8 * N + 64), *p;
 	size_t i;
 	struct ids ids;
@@ -214,8 +214,8 @@ START_TEST(test_long_lines)
 	for (i = 0; i < N; i++)
 		p += sprintf(p, "u%zu,", i);
 	strcpy(p, "bob\n");
-	ck_assert_int_eq(ids_resolve_text(pw, strlen(pw), gr, strlen(gr),
-					  "bob", "", &ids, err, sizeof(err)),
+	ck_assert_int_eq(ids_resolve_text(pw, strlen(pw), gr, strlen(gr), "bob",
+					  "", &ids, err, sizeof(err)),
 			 0);
 	ck_assert_uint_eq(ids.uid, 5);
 	ck_assert_uint_eq(ids.gid, 6);
@@ -228,7 +228,9 @@ END_TEST
 
 START_TEST(test_many_groups)
 {
-	enum { N = 5000 };
+	enum {
+		N = 5000
+	};
 	char *gr = malloc(2 * N * 32), *p = gr;
 	size_t i;
 	struct ids ids;
@@ -309,24 +311,21 @@ START_TEST(test_missing_files)
 	struct ids ids;
 	char err[256];
 
-	ck_assert_int_eq(ids_resolve(pw, gr, "1234", "", &ids, err,
-				     sizeof(err)),
-			 0);
+	ck_assert_int_eq(
+		ids_resolve(pw, gr, "1234", "", &ids, err, sizeof(err)), 0);
 	ck_assert_uint_eq(ids.uid, 1234);
 	ck_assert_uint_eq(ids.gid, 0);
 	ck_assert_int_eq(ids_resolve(pw, gr, "", "55", &ids, err, sizeof(err)),
 			 0);
 	ck_assert_uint_eq(ids.uid, NONE);
 	ck_assert_uint_eq(ids.gid, 55);
-	ck_assert_int_eq(ids_resolve(pw, gr, "root", "", &ids, err,
-				     sizeof(err)),
-			 -1);
+	ck_assert_int_eq(
+		ids_resolve(pw, gr, "root", "", &ids, err, sizeof(err)), -1);
 	ck_assert_str_eq(err, "unknown user 'root'");
 	tmp_done(gr);
 	gr = tmp_file(group);
-	ck_assert_int_eq(ids_resolve(pw, gr, "", "staff", &ids, err,
-				     sizeof(err)),
-			 0);
+	ck_assert_int_eq(
+		ids_resolve(pw, gr, "", "staff", &ids, err, sizeof(err)), 0);
 	ck_assert_uint_eq(ids.gid, 50);
 	tmp_done(pw);
 	tmp_done(gr);

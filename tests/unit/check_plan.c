@@ -8,7 +8,7 @@
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 #define MAXN 8
-#define BIG 1000
+#define BIG  1000
 
 /*
  * A graph written as one string of dependencies per node: "1 2" means
@@ -99,20 +99,20 @@ static void expect_cycle(const struct plan_node *nodes, const size_t *cycle,
 
 static const struct {
 	const char *spec[MAXN + 1];
-	size_t len;	  /* of the cycle; 0: none */
+	size_t len;	     /* of the cycle; 0: none */
 	const char *members; /* " 1 2 " */
 } cycles[] = {
 	{ { NULL }, 0, "" },
 	{ { "", "", "" }, 0, "" },
-	{ { "1 2", "3", "3", "" }, 0, "" },	      /* diamond */
-	{ { "1", "2", "" }, 0, "" },		      /* chain */
-	{ { "", "0", "0 1", "0 1 2" }, 0, "" },	      /* dense, acyclic */
-	{ { "0" }, 1, " 0 " },			      /* itself */
+	{ { "1 2", "3", "3", "" }, 0, "" },	/* diamond */
+	{ { "1", "2", "" }, 0, "" },		/* chain */
+	{ { "", "0", "0 1", "0 1 2" }, 0, "" }, /* dense, acyclic */
+	{ { "0" }, 1, " 0 " },			/* itself */
 	{ { "1", "0" }, 2, " 0 1 " },
 	{ { "1", "2", "0" }, 3, " 0 1 2 " },
 	{ { "2", "0", "1" }, 3, " 0 1 2 " },
-	{ { "", "2", "3", "1" }, 3, " 1 2 3 " },       /* not reachable from 0 */
-	{ { "1", "2", "1" }, 2, " 1 2 " },	      /* 0 leads into it */
+	{ { "", "2", "3", "1" }, 3, " 1 2 3 " }, /* not reachable from 0 */
+	{ { "1", "2", "1" }, 2, " 1 2 " },	 /* 0 leads into it */
 	{ { "1", "2 3", "", "4", "1" }, 3, " 1 3 4 " }, /* behind a dead end */
 	{ { "", "", "", "", "", "", "7", "6" }, 2, " 6 7 " },
 };
@@ -185,8 +185,9 @@ static void expect_levels(size_t i, int stop)
 			       : plan_start_levels(g.nodes, g.n, level),
 			  stop ? levels[i].nstop : levels[i].nstart);
 	for (k = 0; k < g.n; k++)
-		ck_assert_msg(level[k] == want[k], "node %zu: level %d, want %d",
-			      k, level[k], want[k]);
+		ck_assert_msg(level[k] == want[k],
+			      "node %zu: level %d, want %d", k, level[k],
+			      want[k]);
 }
 
 START_TEST(test_start_levels)
@@ -222,7 +223,8 @@ static void big_levels(int stop)
 		for (i = 0; i < BIG; i++) {
 			int start = down ? (int)(BIG - 1 - i) : (int)i;
 
-			ck_assert_int_eq(level[i], stop ? BIG - 1 - start : start);
+			ck_assert_int_eq(level[i],
+					 stop ? BIG - 1 - start : start);
 		}
 		free(level);
 		chain_free(nodes);
@@ -282,11 +284,12 @@ START_TEST(test_worst_case_oneshot)
 	ck_assert_double_eq_tol(plan_worst_case(g.nodes, g.n, 0, 1),
 				2 + 2 + 3 + 5 + 1, 1e-9);
 	g.nodes[0].oneshot = 1;
-	ck_assert_double_eq_tol(plan_worst_case(g.nodes, g.n, 0, 1), 2 + 2 + 3 + 1,
-				1e-9);
+	ck_assert_double_eq_tol(plan_worst_case(g.nodes, g.n, 0, 1),
+				2 + 2 + 3 + 1, 1e-9);
 	/* a long oneshot on its own still counts */
 	g.nodes[0].stop_timeout = 20;
-	ck_assert_double_eq_tol(plan_worst_case(g.nodes, g.n, 0, 1), 20 + 1, 1e-9);
+	ck_assert_double_eq_tol(plan_worst_case(g.nodes, g.n, 0, 1), 20 + 1,
+				1e-9);
 	/* without the flag, the chain would run through it */
 	g.nodes[0].oneshot = 0;
 	ck_assert_double_eq_tol(plan_worst_case(g.nodes, g.n, 0, 1),
@@ -383,9 +386,10 @@ START_TEST(test_held_plays_stop_levels)
 				}
 		}
 		for (i = 0; i < g.n; i++)
-			ck_assert_msg(round[i] == level[i],
-				      "graph %zu node %zu: stops in round %d, level %d",
-				      k, i, round[i], level[i]);
+			ck_assert_msg(
+				round[i] == level[i],
+				"graph %zu node %zu: stops in round %d, level %d",
+				k, i, round[i], level[i]);
 	}
 }
 END_TEST

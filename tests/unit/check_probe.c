@@ -8,7 +8,7 @@
 #include "unit.h"
 #include "unit_util.h"
 
-#define N(a) (sizeof(a) / sizeof((a)[0]))
+#define N(a)	  (sizeof(a) / sizeof((a)[0]))
 #define STRV(...) ((const char *[]){ __VA_ARGS__, NULL })
 
 /* An /etc/hosts with what real ones hold: comments, aliases, IPv6, junk. */
@@ -24,12 +24,12 @@ static const char hosts[] =
 	"# 10.0.0.7 commented\n"
 	"10.0.0.8#nospace\n"
 	"fd00::17 cache\n"
-	"10.0.0.9 db\n"			/* a second line for db: the first wins */
-	"999.1.1.1 broken\n"		/* not an address: never matches */
+	"10.0.0.9 db\n"	     /* a second line for db: the first wins */
+	"999.1.1.1 broken\n" /* not an address: never matches */
 	"10.0.0.10 broken\n"
 	"fe80::1%eth0 zoned\n"
 	"10.0.0.11 UPPER\n"
-	"10.0.0.12";			/* no names, no newline */
+	"10.0.0.12"; /* no names, no newline */
 
 /* "ADDR:PORT" or "[ADDR]:PORT" of p's address, "" when it has none. */
 static const char *addr_str(const struct sockaddr_storage *ss, socklen_t len)
@@ -45,7 +45,8 @@ static const char *addr_str(const struct sockaddr_storage *ss, socklen_t len)
 		inet_ntop(AF_INET, &in->sin_addr, a, sizeof(a));
 		snprintf(out, sizeof(out), "%s:%u", a, ntohs(in->sin_port));
 	} else if (ss->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)ss;
+		const struct sockaddr_in6 *in6 =
+			(const struct sockaddr_in6 *)ss;
 
 		ck_assert_uint_eq(len, sizeof(*in6));
 		inet_ntop(AF_INET6, &in6->sin6_addr, a, sizeof(a));
@@ -62,7 +63,8 @@ static void expect_argv(char *const *got, const char *const *want)
 
 	ck_assert_ptr_nonnull(got);
 	for (i = 0; want[i] != NULL; i++) {
-		ck_assert_msg(got[i] != NULL, "word %zu missing: %s", i, want[i]);
+		ck_assert_msg(got[i] != NULL, "word %zu missing: %s", i,
+			      want[i]);
 		ck_assert_str_eq(got[i], want[i]);
 	}
 	ck_assert_ptr_null(got[i]);
@@ -87,75 +89,241 @@ static const struct {
 	{ "fd:1023", 1, PROBE_FD, NULL, "", NULL, 1023, { NULL } },
 	{ "fd:042", 1, PROBE_FD, NULL, "", NULL, 42, { NULL } },
 	/* tcp: the port alone is 127.0.0.1 */
-	{ "tcp:80", 0, PROBE_TCP, "127.0.0.1", "127.0.0.1:80", NULL, 0, { NULL } },
+	{ "tcp:80",
+	  0,
+	  PROBE_TCP,
+	  "127.0.0.1",
+	  "127.0.0.1:80",
+	  NULL,
+	  0,
+	  { NULL } },
 	{ "tcp:1", 1, PROBE_TCP, "127.0.0.1", "127.0.0.1:1", NULL, 0, { NULL } },
-	{ "tcp:65535", 0, PROBE_TCP, "127.0.0.1", "127.0.0.1:65535", NULL, 0,
+	{ "tcp:65535",
+	  0,
+	  PROBE_TCP,
+	  "127.0.0.1",
+	  "127.0.0.1:65535",
+	  NULL,
+	  0,
 	  { NULL } },
-	{ "tcp:06379", 0, PROBE_TCP, "127.0.0.1", "127.0.0.1:6379", NULL, 0,
+	{ "tcp:06379",
+	  0,
+	  PROBE_TCP,
+	  "127.0.0.1",
+	  "127.0.0.1:6379",
+	  NULL,
+	  0,
 	  { NULL } },
-	{ "tcp:10.1.2.3:5432", 0, PROBE_TCP, "10.1.2.3", "10.1.2.3:5432", NULL,
-	  0, { NULL } },
-	{ "tcp:0.0.0.0:8080", 0, PROBE_TCP, "0.0.0.0", "0.0.0.0:8080", NULL, 0,
+	{ "tcp:10.1.2.3:5432",
+	  0,
+	  PROBE_TCP,
+	  "10.1.2.3",
+	  "10.1.2.3:5432",
+	  NULL,
+	  0,
 	  { NULL } },
-	{ "tcp:localhost:6379", 1, PROBE_TCP, "localhost", "127.0.0.1:6379",
-	  NULL, 0, { NULL } },
-	{ "tcp:LocalHost:6379", 1, PROBE_TCP, "LocalHost", "127.0.0.1:6379",
-	  NULL, 0, { NULL } },
+	{ "tcp:0.0.0.0:8080",
+	  0,
+	  PROBE_TCP,
+	  "0.0.0.0",
+	  "0.0.0.0:8080",
+	  NULL,
+	  0,
+	  { NULL } },
+	{ "tcp:localhost:6379",
+	  1,
+	  PROBE_TCP,
+	  "localhost",
+	  "127.0.0.1:6379",
+	  NULL,
+	  0,
+	  { NULL } },
+	{ "tcp:LocalHost:6379",
+	  1,
+	  PROBE_TCP,
+	  "LocalHost",
+	  "127.0.0.1:6379",
+	  NULL,
+	  0,
+	  { NULL } },
 	{ "tcp:[::1]:80", 0, PROBE_TCP, "[::1]", "[::1]:80", NULL, 0, { NULL } },
-	{ "tcp:[2001:db8::5]:443", 0, PROBE_TCP, "[2001:db8::5]",
-	  "[2001:db8::5]:443", NULL, 0, { NULL } },
-	{ "tcp:[::ffff:10.0.0.1]:1", 0, PROBE_TCP, "[::ffff:10.0.0.1]",
-	  "[::ffff:10.0.0.1]:1", NULL, 0, { NULL } },
+	{ "tcp:[2001:db8::5]:443",
+	  0,
+	  PROBE_TCP,
+	  "[2001:db8::5]",
+	  "[2001:db8::5]:443",
+	  NULL,
+	  0,
+	  { NULL } },
+	{ "tcp:[::ffff:10.0.0.1]:1",
+	  0,
+	  PROBE_TCP,
+	  "[::ffff:10.0.0.1]",
+	  "[::ffff:10.0.0.1]:1",
+	  NULL,
+	  0,
+	  { NULL } },
 	/* names from the hosts text: aliases, IPv6, first match */
 	{ "tcp:db:5432", 0, PROBE_TCP, "db", "10.0.0.5:5432", NULL, 0, { NULL } },
-	{ "tcp:db.internal:5432", 0, PROBE_TCP, "db.internal", "10.0.0.5:5432",
-	  NULL, 0, { NULL } },
-	{ "tcp:front:80", 0, PROBE_TCP, "front", "10.0.0.6:80", NULL, 0,
+	{ "tcp:db.internal:5432",
+	  0,
+	  PROBE_TCP,
+	  "db.internal",
+	  "10.0.0.5:5432",
+	  NULL,
+	  0,
 	  { NULL } },
-	{ "tcp:cache:6379", 0, PROBE_TCP, "cache", "[fd00::17]:6379", NULL, 0,
+	{ "tcp:front:80",
+	  0,
+	  PROBE_TCP,
+	  "front",
+	  "10.0.0.6:80",
+	  NULL,
+	  0,
 	  { NULL } },
-	{ "tcp:ip6-localhost:22", 0, PROBE_TCP, "ip6-localhost", "[::1]:22",
-	  NULL, 0, { NULL } },
-	{ "tcp:broken:1", 0, PROBE_TCP, "broken", "10.0.0.10:1", NULL, 0,
+	{ "tcp:cache:6379",
+	  0,
+	  PROBE_TCP,
+	  "cache",
+	  "[fd00::17]:6379",
+	  NULL,
+	  0,
 	  { NULL } },
-	{ "tcp:upper:1", 0, PROBE_TCP, "upper", "10.0.0.11:1", NULL, 0,
+	{ "tcp:ip6-localhost:22",
+	  0,
+	  PROBE_TCP,
+	  "ip6-localhost",
+	  "[::1]:22",
+	  NULL,
+	  0,
+	  { NULL } },
+	{ "tcp:broken:1",
+	  0,
+	  PROBE_TCP,
+	  "broken",
+	  "10.0.0.10:1",
+	  NULL,
+	  0,
+	  { NULL } },
+	{ "tcp:upper:1",
+	  0,
+	  PROBE_TCP,
+	  "upper",
+	  "10.0.0.11:1",
+	  NULL,
+	  0,
 	  { NULL } },
 	{ "tcp:DB:1", 0, PROBE_TCP, "DB", "10.0.0.5:1", NULL, 0, { NULL } },
 	/* http */
-	{ "http://localhost:8080/healthz", 1, PROBE_HTTP, "localhost",
-	  "127.0.0.1:8080", "/healthz", 0, { NULL } },
-	{ "http://127.0.0.1", 0, PROBE_HTTP, "127.0.0.1", "127.0.0.1:80", "/",
-	  0, { NULL } },
-	{ "http://127.0.0.1/", 0, PROBE_HTTP, "127.0.0.1", "127.0.0.1:80", "/",
-	  0, { NULL } },
-	{ "http://web:81", 0, PROBE_HTTP, "web", "10.0.0.6:81", "/", 0,
+	{ "http://localhost:8080/healthz",
+	  1,
+	  PROBE_HTTP,
+	  "localhost",
+	  "127.0.0.1:8080",
+	  "/healthz",
+	  0,
 	  { NULL } },
-	{ "http://web.internal/a/b?x=1&y=%20#f", 0, PROBE_HTTP, "web.internal",
-	  "10.0.0.6:80", "/a/b?x=1&y=%20#f", 0, { NULL } },
-	{ "http://[::1]:9000/ping", 0, PROBE_HTTP, "[::1]", "[::1]:9000",
-	  "/ping", 0, { NULL } },
-	{ "http://[::1]/", 0, PROBE_HTTP, "[::1]", "[::1]:80", "/", 0,
+	{ "http://127.0.0.1",
+	  0,
+	  PROBE_HTTP,
+	  "127.0.0.1",
+	  "127.0.0.1:80",
+	  "/",
+	  0,
 	  { NULL } },
-	{ "http://localhost:80/a:b", 0, PROBE_HTTP, "localhost",
-	  "127.0.0.1:80", "/a:b", 0, { NULL } },
-	{ "HTTP://localhost/", 0, PROBE_HTTP, "localhost", "127.0.0.1:80", "/",
-	  0, { NULL } },
+	{ "http://127.0.0.1/",
+	  0,
+	  PROBE_HTTP,
+	  "127.0.0.1",
+	  "127.0.0.1:80",
+	  "/",
+	  0,
+	  { NULL } },
+	{ "http://web:81",
+	  0,
+	  PROBE_HTTP,
+	  "web",
+	  "10.0.0.6:81",
+	  "/",
+	  0,
+	  { NULL } },
+	{ "http://web.internal/a/b?x=1&y=%20#f",
+	  0,
+	  PROBE_HTTP,
+	  "web.internal",
+	  "10.0.0.6:80",
+	  "/a/b?x=1&y=%20#f",
+	  0,
+	  { NULL } },
+	{ "http://[::1]:9000/ping",
+	  0,
+	  PROBE_HTTP,
+	  "[::1]",
+	  "[::1]:9000",
+	  "/ping",
+	  0,
+	  { NULL } },
+	{ "http://[::1]/", 0, PROBE_HTTP, "[::1]", "[::1]:80", "/", 0, { NULL } },
+	{ "http://localhost:80/a:b",
+	  0,
+	  PROBE_HTTP,
+	  "localhost",
+	  "127.0.0.1:80",
+	  "/a:b",
+	  0,
+	  { NULL } },
+	{ "HTTP://localhost/",
+	  0,
+	  PROBE_HTTP,
+	  "localhost",
+	  "127.0.0.1:80",
+	  "/",
+	  0,
+	  { NULL } },
 	/* exec, and anything that is no other form */
-	{ "exec:pg_isready -q", 0, PROBE_EXEC, NULL, "", NULL, 0,
+	{ "exec:pg_isready -q",
+	  0,
+	  PROBE_EXEC,
+	  NULL,
+	  "",
+	  NULL,
+	  0,
 	  { "pg_isready", "-q" } },
-	{ "exec:  redis-cli ping ", 1, PROBE_EXEC, NULL, "", NULL, 0,
+	{ "exec:  redis-cli ping ",
+	  1,
+	  PROBE_EXEC,
+	  NULL,
+	  "",
+	  NULL,
+	  0,
 	  { "redis-cli", "ping" } },
-	{ "/bin/check --fast", 0, PROBE_EXEC, NULL, "", NULL, 0,
+	{ "/bin/check --fast",
+	  0,
+	  PROBE_EXEC,
+	  NULL,
+	  "",
+	  NULL,
+	  0,
 	  { "/bin/check", "--fast" } },
-	{ "exec:sh -c 'test -e /run/ok && echo \"yes\"'", 1, PROBE_EXEC, NULL,
-	  "", NULL, 0, { "sh", "-c", "test -e /run/ok && echo \"yes\"" } },
-	{ "curl -f \"http://x/a b\" ''", 0, PROBE_EXEC, NULL, "", NULL, 0,
+	{ "exec:sh -c 'test -e /run/ok && echo \"yes\"'",
+	  1,
+	  PROBE_EXEC,
+	  NULL,
+	  "",
+	  NULL,
+	  0,
+	  { "sh", "-c", "test -e /run/ok && echo \"yes\"" } },
+	{ "curl -f \"http://x/a b\" ''",
+	  0,
+	  PROBE_EXEC,
+	  NULL,
+	  "",
+	  NULL,
+	  0,
 	  { "curl", "-f", "http://x/a b", "" } },
 	{ "check:x", 0, PROBE_EXEC, NULL, "", NULL, 0, { "check:x" } },
-	{ "notify-ready", 0, PROBE_EXEC, NULL, "", NULL, 0,
-	  { "notify-ready" } },
-	{ "tcpcheck 80", 0, PROBE_EXEC, NULL, "", NULL, 0,
-	  { "tcpcheck", "80" } },
+	{ "notify-ready", 0, PROBE_EXEC, NULL, "", NULL, 0, { "notify-ready" } },
+	{ "tcpcheck 80", 0, PROBE_EXEC, NULL, "", NULL, 0, { "tcpcheck", "80" } },
 	{ "exec:exec:x", 0, PROBE_EXEC, NULL, "", NULL, 0, { "exec:x" } },
 	{ "exec:notify", 0, PROBE_EXEC, NULL, "", NULL, 0, { "notify" } },
 };
@@ -200,7 +368,8 @@ END_TEST
 /* ---- probe_parse: every error ---- */
 
 #define NO_DNS "(no DNS: use an address, localhost or a name in /etc/hosts)"
-#define FORMS "tcp:[HOST:]PORT, http://HOST[:PORT][/PATH], exec:COMMAND or a command"
+#define FORMS \
+	"tcp:[HOST:]PORT, http://HOST[:PORT][/PATH], exec:COMMAND or a command"
 
 static const struct {
 	const char *s;
@@ -234,14 +403,18 @@ static const struct {
 	{ "tcp:nospace:80", 1, "unknown host 'nospace' " NO_DNS },
 	{ "tcp:zoned:80", 1, "unknown host 'zoned' " NO_DNS },
 	{ "tcp:the:80", 1, "unknown host 'the' " NO_DNS },
-	{ "tcp:a:b:80", 1, "'a:b:80': an IPv6 address goes in brackets ([ADDRESS]:PORT)" },
+	{ "tcp:a:b:80", 1,
+	  "'a:b:80': an IPv6 address goes in brackets ([ADDRESS]:PORT)" },
 	{ "tcp:1.2.3.256:80", 1, "unknown host '1.2.3.256' " NO_DNS },
 	{ "tcp:127.1:80", 1, "unknown host '127.1' " NO_DNS },
 	{ "http://example.com/", 0, "unknown host 'example.com' " NO_DNS },
-	{ "http://user@localhost/", 0, "unknown host 'user@localhost' " NO_DNS },
+	{ "http://user@localhost/", 0,
+	  "unknown host 'user@localhost' " NO_DNS },
 	/* IPv6 */
-	{ "tcp:::1:80", 1, "'::1:80': an IPv6 address goes in brackets ([ADDRESS]:PORT)" },
-	{ "http://::1/", 1, "'::1': an IPv6 address goes in brackets ([ADDRESS]:PORT)" },
+	{ "tcp:::1:80", 1,
+	  "'::1:80': an IPv6 address goes in brackets ([ADDRESS]:PORT)" },
+	{ "http://::1/", 1,
+	  "'::1': an IPv6 address goes in brackets ([ADDRESS]:PORT)" },
 	{ "tcp:[::1]", 1, "no port in '[::1]' (HOST:PORT)" },
 	{ "tcp:[::1]80", 1, "'80' after ']' (write [ADDRESS]:PORT)" },
 	{ "tcp:[::1:80", 1, "'[' without ']' in '[::1:80'" },
@@ -254,26 +427,42 @@ static const struct {
 	/* spaces and control bytes */
 	{ "tcp: 80", 1, "a tcp: probe holds no spaces or control bytes" },
 	{ "tcp:80 ", 1, "a tcp: probe holds no spaces or control bytes" },
-	{ "http://localhost/a b", 1, "an http:// probe holds no spaces or control bytes" },
-	{ "http://localhost/a\tb", 1, "an http:// probe holds no spaces or control bytes" },
-	{ "http://localhost/a\r\nX: y", 1, "an http:// probe holds no spaces or control bytes" },
-	{ "http://localhost/\x7f", 1, "an http:// probe holds no spaces or control bytes" },
+	{ "http://localhost/a b", 1,
+	  "an http:// probe holds no spaces or control bytes" },
+	{ "http://localhost/a\tb", 1,
+	  "an http:// probe holds no spaces or control bytes" },
+	{ "http://localhost/a\r\nX: y", 1,
+	  "an http:// probe holds no spaces or control bytes" },
+	{ "http://localhost/\x7f", 1,
+	  "an http:// probe holds no spaces or control bytes" },
 	/* schemes */
-	{ "https://localhost/", 1, "https is not supported (tend speaks plain HTTP only)" },
-	{ "HTTPS://localhost/", 0, "https is not supported (tend speaks plain HTTP only)" },
+	{ "https://localhost/", 1,
+	  "https is not supported (tend speaks plain HTTP only)" },
+	{ "HTTPS://localhost/", 0,
+	  "https is not supported (tend speaks plain HTTP only)" },
 	{ "tcp://localhost:80", 1, "write tcp:HOST:PORT, without '//'" },
-	{ "ftp://localhost/", 1, "unknown scheme 'ftp://' (a probe is " FORMS ")" },
-	{ "grpc+tls://x", 0, "unknown scheme 'grpc+tls://' (a probe is " FORMS ")" },
+	{ "ftp://localhost/", 1,
+	  "unknown scheme 'ftp://' (a probe is " FORMS ")" },
+	{ "grpc+tls://x", 0,
+	  "unknown scheme 'grpc+tls://' (a probe is " FORMS ")" },
 	/* fd: */
-	{ "fd:2", 1, "invalid fd '2' (3 to 1023: 0, 1 and 2 are stdin, stdout and stderr)" },
-	{ "fd:0", 1, "invalid fd '0' (3 to 1023: 0, 1 and 2 are stdin, stdout and stderr)" },
-	{ "fd:1024", 1, "invalid fd '1024' (3 to 1023: 0, 1 and 2 are stdin, stdout and stderr)" },
-	{ "fd:", 1, "invalid fd '' (3 to 1023: 0, 1 and 2 are stdin, stdout and stderr)" },
-	{ "fd:x", 1, "invalid fd 'x' (3 to 1023: 0, 1 and 2 are stdin, stdout and stderr)" },
-	{ "fd:-3", 1, "invalid fd '-3' (3 to 1023: 0, 1 and 2 are stdin, stdout and stderr)" },
-	{ "fd: 3", 1, "invalid fd ' 3' (3 to 1023: 0, 1 and 2 are stdin, stdout and stderr)" },
+	{ "fd:2", 1,
+	  "invalid fd '2' (3 to 1023: 0, 1 and 2 are stdin, stdout and stderr)" },
+	{ "fd:0", 1,
+	  "invalid fd '0' (3 to 1023: 0, 1 and 2 are stdin, stdout and stderr)" },
+	{ "fd:1024", 1,
+	  "invalid fd '1024' (3 to 1023: 0, 1 and 2 are stdin, stdout and stderr)" },
+	{ "fd:", 1,
+	  "invalid fd '' (3 to 1023: 0, 1 and 2 are stdin, stdout and stderr)" },
+	{ "fd:x", 1,
+	  "invalid fd 'x' (3 to 1023: 0, 1 and 2 are stdin, stdout and stderr)" },
+	{ "fd:-3", 1,
+	  "invalid fd '-3' (3 to 1023: 0, 1 and 2 are stdin, stdout and stderr)" },
+	{ "fd: 3", 1,
+	  "invalid fd ' 3' (3 to 1023: 0, 1 and 2 are stdin, stdout and stderr)" },
 	/* ready only */
-	{ "notify", 0, "notify is for ready only (a health-check is " FORMS ")" },
+	{ "notify", 0,
+	  "notify is for ready only (a health-check is " FORMS ")" },
 	{ "fd:3", 0, "fd:N is for ready only (a health-check is " FORMS ")" },
 	{ "fd:2", 0, "fd:N is for ready only (a health-check is " FORMS ")" },
 	/* commands */
@@ -311,17 +500,18 @@ START_TEST(test_parse_no_hosts)
 	struct probe p;
 	char err[256];
 
-	ck_assert_int_eq(probe_parse("tcp:db:5432", 0, NULL, &p, err,
-				     sizeof(err)), -1);
+	ck_assert_int_eq(
+		probe_parse("tcp:db:5432", 0, NULL, &p, err, sizeof(err)), -1);
 	ck_assert_str_eq(err, "unknown host 'db' " NO_DNS);
-	ck_assert_int_eq(probe_parse("tcp:db:5432", 0, "", &p, err,
-				     sizeof(err)), -1);
+	ck_assert_int_eq(
+		probe_parse("tcp:db:5432", 0, "", &p, err, sizeof(err)), -1);
 	ck_assert_int_eq(probe_parse("http://localhost:8080/", 0, NULL, &p, err,
-				     sizeof(err)), 0);
+				     sizeof(err)),
+			 0);
 	ck_assert_str_eq(addr_str(&p.addr, p.addrlen), "127.0.0.1:8080");
 	probe_free(&p);
-	ck_assert_int_eq(probe_parse("tcp:[::1]:1", 0, NULL, &p, err,
-				     sizeof(err)), 0);
+	ck_assert_int_eq(
+		probe_parse("tcp:[::1]:1", 0, NULL, &p, err, sizeof(err)), 0);
 	probe_free(&p);
 }
 END_TEST
@@ -333,7 +523,8 @@ START_TEST(test_parse_short_err)
 	char err[8];
 
 	ck_assert_int_eq(probe_parse("tcp:nosuch:80", 0, hosts, &p, err,
-				     sizeof(err)), -1);
+				     sizeof(err)),
+			 -1);
 	ck_assert_str_eq(err, "unknown");
 }
 END_TEST
@@ -393,7 +584,8 @@ START_TEST(test_resolve_hosts_shapes)
 	ck_assert_int_eq(probe_resolve("a", "1.1.1.1 a", 1, &ss, &len), 0);
 	ck_assert_str_eq(addr_str(&ss, len), "1.1.1.1:1");
 	ck_assert_int_eq(probe_resolve("b", "1.1.1.1 a\r\n2.2.2.2\tb\r\n", 1,
-				       &ss, &len), 0);
+				       &ss, &len),
+			 0);
 	ck_assert_str_eq(addr_str(&ss, len), "2.2.2.2:1");
 	ck_assert_int_eq(probe_resolve("a", "#1.1.1.1 a\n", 1, &ss, &len), -1);
 	ck_assert_int_eq(probe_resolve("a", "1.1.1.1 #a\n", 1, &ss, &len), -1);
@@ -405,15 +597,18 @@ START_TEST(test_resolve_hosts_shapes)
 	ck_assert_int_eq(probe_resolve("a", "", 1, &ss, &len), -1);
 	ck_assert_int_eq(probe_resolve("a", NULL, 1, &ss, &len), -1);
 	/* an address too long for any family: skipped, not cut */
-	ck_assert_int_eq(probe_resolve("a",
-					"1111:2222:3333:4444:5555:6666:7777:8888:9999:0000 a\n"
-					"3.3.3.3 a\n",
-					1, &ss, &len),
-			 0);
+	ck_assert_int_eq(
+		probe_resolve(
+			"a",
+			"1111:2222:3333:4444:5555:6666:7777:8888:9999:0000 a\n"
+			"3.3.3.3 a\n",
+			1, &ss, &len),
+		0);
 	ck_assert_str_eq(addr_str(&ss, len), "3.3.3.3:1");
 	/* a NUL ends the text */
 	ck_assert_int_eq(probe_resolve("b", "1.1.1.1 a\n\0002.2.2.2 b\n", 1,
-				       &ss, &len), -1);
+				       &ss, &len),
+			 -1);
 }
 END_TEST
 
@@ -426,7 +621,8 @@ START_TEST(test_http_request)
 	int n;
 
 	ck_assert_int_eq(probe_parse("http://localhost:8080/healthz?full=1", 1,
-				     hosts, &p, err, sizeof(err)), 0);
+				     hosts, &p, err, sizeof(err)),
+			 0);
 	n = probe_http_request(&p, out, sizeof(out));
 	ck_assert_str_eq(out, "GET /healthz?full=1 HTTP/1.0\r\n"
 			      "Host: localhost:8080\r\n"
@@ -441,8 +637,8 @@ START_TEST(test_http_request)
 	probe_free(&p);
 
 	/* The default port is not named; IPv6 keeps its brackets. */
-	ck_assert_int_eq(probe_parse("http://[::1]", 1, hosts, &p, err,
-				     sizeof(err)), 0);
+	ck_assert_int_eq(
+		probe_parse("http://[::1]", 1, hosts, &p, err, sizeof(err)), 0);
 	probe_http_request(&p, out, sizeof(out));
 	ck_assert_str_eq(out, "GET / HTTP/1.0\r\n"
 			      "Host: [::1]\r\n"
@@ -451,7 +647,8 @@ START_TEST(test_http_request)
 			      "\r\n");
 	probe_free(&p);
 	ck_assert_int_eq(probe_parse("http://[::1]:81/x", 1, hosts, &p, err,
-				     sizeof(err)), 0);
+				     sizeof(err)),
+			 0);
 	probe_http_request(&p, out, sizeof(out));
 	ck_assert_ptr_nonnull(strstr(out, "\r\nHost: [::1]:81\r\n"));
 	ck_assert_int_eq(strncmp(out, "GET /x HTTP/1.0\r\n", 17), 0);
@@ -624,7 +821,8 @@ START_TEST(test_notify_basic)
 	NOTIFY("STATUS=one\nSTATUS=two", &m);
 	ck_assert_str_eq(m.status, "two");
 	NOTIFY("", &m);
-	ck_assert_int_eq(m.ready + m.stopping + m.has_status + m.has_mainpid, 0);
+	ck_assert_int_eq(m.ready + m.stopping + m.has_status + m.has_mainpid,
+			 0);
 	/* unknown keys and junk are ignored */
 	NOTIFY("WATCHDOG=1\nERRNO=2\nX\n\n=\nREADY=1\nBUSERROR=x", &m);
 	ck_assert_int_eq(m.ready, 1);
@@ -638,7 +836,8 @@ START_TEST(test_notify_values)
 
 	/* only exact values */
 	NOTIFY("READY=0\nREADY=\nREADY=11\nREADY= 1\nready=1\n READY=1\n"
-	       "STOPPING=yes\n", &m);
+	       "STOPPING=yes\n",
+	       &m);
 	ck_assert_int_eq(m.ready + m.stopping, 0);
 	NOTIFY("READY=1\r\n", &m);
 	ck_assert_int_eq(m.ready, 0);
@@ -688,7 +887,9 @@ START_TEST(test_notify_status_clean)
 {
 	struct notify_msg m;
 
-	NOTIFY("STATUS=a\tb\rc\033[31md\x7f" "e\x01", &m);
+	NOTIFY("STATUS=a\tb\rc\033[31md\x7f"
+	       "e\x01",
+	       &m);
 	ck_assert_str_eq(m.status, "abc[31mde");
 	NOTIFY("STATUS=caf\xc3\xa9 \xe2\x9c\x93", &m);
 	ck_assert_str_eq(m.status, "caf\xc3\xa9 \xe2\x9c\x93");
@@ -699,7 +900,7 @@ END_TEST
 START_TEST(test_notify_status_long)
 {
 	static const char *const chars[] = { "\xc3\xa9", "\xe2\x9c\x93",
-					      "\xf0\x9f\x98\x80" };
+					     "\xf0\x9f\x98\x80" };
 	struct notify_msg m;
 	char buf[1024];
 	size_t room = sizeof(m.status) - 1, i;
@@ -746,8 +947,15 @@ END_TEST
 /* ---- probe_dup, probe_equal, probe_free ---- */
 
 static const char *const kinds[] = {
-	"", "notify", "fd:3", "tcp:80", "tcp:db:5432", "tcp:[::1]:80",
-	"http://localhost:8080/x", "exec:check 'a b'", "check",
+	"",
+	"notify",
+	"fd:3",
+	"tcp:80",
+	"tcp:db:5432",
+	"tcp:[::1]:80",
+	"http://localhost:8080/x",
+	"exec:check 'a b'",
+	"check",
 };
 
 START_TEST(test_dup_equal)
@@ -790,7 +998,8 @@ START_TEST(test_dup_equal)
 	/* Against every other kind. */
 	for (j = 0; j < N(kinds); j++) {
 		ck_assert_int_eq(probe_parse(kinds[j], 1, hosts, &c, err,
-					     sizeof(err)), 0);
+					     sizeof(err)),
+				 0);
 		ck_assert_int_eq(probe_equal(&b, &c), j == (size_t)_i);
 		ck_assert_int_eq(probe_equal(&c, &b), j == (size_t)_i);
 		probe_free(&c);
@@ -806,16 +1015,18 @@ START_TEST(test_equal_as_written)
 	char err[256];
 
 	/* The same target written two ways: different as written. */
-	ck_assert_int_eq(probe_parse("tcp:80", 0, hosts, &a, err, sizeof(err)), 0);
+	ck_assert_int_eq(probe_parse("tcp:80", 0, hosts, &a, err, sizeof(err)),
+			 0);
 	ck_assert_int_eq(probe_parse("tcp:127.0.0.1:80", 0, hosts, &b, err,
-				     sizeof(err)), 0);
+				     sizeof(err)),
+			 0);
 	ck_assert_int_eq(memcmp(&a.addr, &b.addr, a.addrlen), 0);
 	ck_assert_int_eq(probe_equal(&a, &b), 0);
 	probe_free(&a);
 	probe_free(&b);
 	/* One text, another kind: "notify" is a command for a health check. */
-	ck_assert_int_eq(probe_parse("exec:notify", 0, hosts, &a, err,
-				     sizeof(err)), 0);
+	ck_assert_int_eq(
+		probe_parse("exec:notify", 0, hosts, &a, err, sizeof(err)), 0);
 	ck_assert_int_eq(probe_parse("notify", 1, hosts, &b, err, sizeof(err)),
 			 0);
 	ck_assert_int_eq(probe_equal(&a, &b), 0);

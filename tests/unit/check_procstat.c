@@ -13,7 +13,8 @@ START_TEST(test_plain)
 {
 	struct procstat ps;
 
-	ck_assert_int_eq(parse("42 (sleep) S 1 42 42 0 -1 4194560 96 0", &ps), 0);
+	ck_assert_int_eq(parse("42 (sleep) S 1 42 42 0 -1 4194560 96 0", &ps),
+			 0);
 	ck_assert_int_eq(ps.pid, 42);
 	ck_assert_str_eq(ps.comm, "sleep");
 	ck_assert_int_eq(ps.state, 'S');
@@ -52,8 +53,8 @@ END_TEST
 START_TEST(test_not_nul_terminated)
 {
 	struct procstat ps;
-	const char buf[] = { '9', ' ', '(', 'x', ')', ' ', 'S', ' ', '4',
-			     ' ', '9', '9', '9' };
+	const char buf[] = { '9', ' ', '(', 'x', ')', ' ', 'S',
+			     ' ', '4', ' ', '9', '9', '9' };
 
 	/* Only the first 11 bytes count: the pgrp is "9", not "999". */
 	ck_assert_int_eq(procstat_parse(buf, 11, &ps), 0);
@@ -64,9 +65,11 @@ END_TEST
 START_TEST(test_bad)
 {
 	struct procstat ps;
-	const char *bad[] = { "", "x (a) S 1 1", "0 (a) S 1 1", "1 a S 1 1",
-			      "1 (a S 1 1", "1 (a) S", "1 (a) S x 1",
-			      "1 (a)S 1 1", "1 (a) S 1", "-3 (a) S 1 1" };
+	const char *bad[] = {
+		"",	      "x (a) S 1 1", "0 (a) S 1 1", "1 a S 1 1",
+		"1 (a S 1 1", "1 (a) S",     "1 (a) S x 1", "1 (a)S 1 1",
+		"1 (a) S 1",  "-3 (a) S 1 1"
+	};
 	size_t i;
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)

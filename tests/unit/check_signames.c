@@ -33,8 +33,10 @@ END_TEST
 
 START_TEST(test_parse_bad)
 {
-	const char *bad[] = { "", "0", "65", "-1", "SIG", "TERMX", "BOGUS",
-			      "15x", " 15", "99999999999999999999" };
+	const char *bad[] = {
+		"",	 "0",	  "65",	 "-1",	"SIG",
+		"TERMX", "BOGUS", "15x", " 15", "99999999999999999999"
+	};
 	size_t i;
 
 	ck_assert_int_eq(sig_parse(NULL), -1);
@@ -67,9 +69,9 @@ START_TEST(test_forwardable)
 			      SIGFPE,  SIGILL,	SIGABRT, SIGTRAP, SIGSYS,
 			      SIGTTIN, SIGTTOU, SIGTSTP, 32,	  33,
 			      0,       -1,	65 };
-	const int always[] = { SIGHUP,	SIGINT,	 SIGQUIT,  SIGUSR1,
-			       SIGUSR2, SIGPIPE, SIGALRM, SIGTERM,
-			       SIGCONT, SIGURG,	 SIGWINCH, SIGPWR,
+	const int always[] = { SIGHUP,	 SIGINT,       SIGQUIT,	 SIGUSR1,
+			       SIGUSR2,	 SIGPIPE,      SIGALRM,	 SIGTERM,
+			       SIGCONT,	 SIGURG,       SIGWINCH, SIGPWR,
 			       SIGRTMIN, SIGRTMIN + 5, SIGRTMAX };
 	size_t i;
 
