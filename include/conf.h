@@ -89,6 +89,8 @@ struct config {
 	size_t log_buffer; /* bytes of recent lines kept per service */
 	struct svc_conf *svcs;
 	size_t nsvcs;
+	/* indices of svcs in name order, for conf_find (NULL: look at each) */
+	size_t *by_name;
 };
 
 /* Errors found while loading: "FILE:LINE: message" lines. */

@@ -10,10 +10,15 @@
 
 #include <stddef.h>
 
+/*
+ * Names and titles are as libconfuse reads them: quotes taken off, escapes
+ * ("\x41", "\101", "\n") and "${VAR}" / "${VAR:-default}" done.
+ */
 struct scan_section {
-	char *title; /* "" when the section has none */
-	char *kind;  /* the section's keyword: "service" */
-	int line;    /* of the keyword */
+	char *title;		 /* "" when the section has none */
+	char *kind;		 /* the section's keyword: "service" */
+	int line;		 /* of the keyword */
+	size_t first_key, nkeys; /* its keys: keys[first_key..+nkeys) */
 };
 
 struct scan_key {
@@ -24,9 +29,9 @@ struct scan_key {
 
 struct confscan {
 	struct scan_section *sections;
-	size_t nsections;
+	size_t nsections, sections_cap;
 	struct scan_key *keys;
-	size_t nkeys;
+	size_t nkeys, keys_cap;
 };
 
 /*
@@ -37,7 +42,10 @@ struct confscan {
 int confscan_run(const char *text, size_t len, struct confscan *out,
 		 int *errline, char *err, size_t errlen);
 
-/* Line of the first key named key in section (-1: top level); 0 if none. */
+/*
+ * Line of the first key named key in section (-1: top level); 0 if none.
+ * In a section, it looks at that section's keys only.
+ */
 int confscan_key_line(const struct confscan *s, int section, const char *key);
 
 /* Index of the n-th (0-based) section of kind, or -1. */

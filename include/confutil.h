@@ -14,7 +14,8 @@
 int confutil_duration(const char *s, int positive, double *out);
 /* true/false, yes/no, on/off, 1/0, any case. */
 int confutil_bool(const char *s, int *out);
-/* A whole number from 0 to 1e9. */
+/* A whole number from 0 to CONFUTIL_COUNT_MAX. */
+#define CONFUTIL_COUNT_MAX 1000000000L
 int confutil_count(const char *s, long *out);
 /* Octal, 0 to 0777: "022", "0027", "7". */
 int confutil_umask(const char *s, mode_t *out);

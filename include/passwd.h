@@ -48,6 +48,20 @@ int ids_resolve(const char *passwd_path, const char *group_path,
 		const char *user, const char *group, struct ids *out, char *err,
 		size_t errlen);
 
+/*
+ * The two files' texts, read once for many ids_resolve_text calls (a
+ * config of thousands of services with a user each). A missing file is
+ * empty; an unreadable one makes idfiles_read return -1 with err set.
+ */
+struct idfiles {
+	char *passwd, *group; /* never NULL after a successful read */
+	size_t plen, glen;
+};
+
+int idfiles_read(const char *passwd_path, const char *group_path,
+		 struct idfiles *f, char *err, size_t errlen);
+void idfiles_free(struct idfiles *f);
+
 /* Frees the groups and empties *ids (NULL-safe inside; ids itself not freed). */
 void ids_free(struct ids *ids);
 

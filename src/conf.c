@@ -91,10 +91,13 @@ static cfg_opt_t top_opts[] = {
 	CFG_END(),
 };
 
-/* The text of /etc/hosts, read once per load, when a probe first needs it. */
-struct hosts {
-	char *text; /* NULL: not read yet, or unreadable (no names then) */
-	int read;
+/* System files a load reads, each once, when first needed. */
+struct sysfiles {
+	char *hosts; /* NULL: not read yet, or unreadable (no names then) */
+	int hosts_read;
+	struct idfiles ids; /* for the services' user and group */
+	int ids_read;	    /* 0: not yet, 1: read, -1: unreadable (ids_err) */
+	char ids_err[256];
 };
 
 /* What one file being read needs for its messages. */
@@ -103,7 +106,7 @@ struct source {
 	const char *dir; /* for relative paths in it */
 	struct confscan scan;
 	struct conf_errors *errs;
-	struct hosts *hosts; /* shared by every file of one load */
+	struct sysfiles *sys; /* shared by every file of one load */
 };
 
 /* libconfuse's error callback has no user pointer: the file being parsed. */
@@ -258,8 +261,19 @@ static int parse_ids(const struct source *src, cfg_t *cfg, int sec,
 	s->gid = (gid_t)-1;
 	if (s->user[0] == '\0' && s->group[0] == '\0')
 		return 0;
-	if (ids_resolve(PASSWD_FILE, GROUP_FILE, s->user, s->group, &ids, err,
-			sizeof(err)) < 0) {
+	if (src->sys->ids_read == 0)
+		src->sys->ids_read = idfiles_read(PASSWD_FILE, GROUP_FILE,
+						  &src->sys->ids,
+						  src->sys->ids_err,
+						  sizeof(src->sys->ids_err)) < 0
+					     ? -1
+					     : 1;
+	if (src->sys->ids_read < 0)
+		snprintf(err, sizeof(err), "%s", src->sys->ids_err);
+	if (src->sys->ids_read < 0 ||
+	    ids_resolve_text(src->sys->ids.passwd, src->sys->ids.plen,
+			     src->sys->ids.group, src->sys->ids.glen, s->user,
+			     s->group, &ids, err, sizeof(err)) < 0) {
 		int about_group = strstr(err, "group") != NULL ||
 				  strstr(err, "gid") != NULL;
 
@@ -375,17 +389,24 @@ static int parse_log(const struct source *src, cfg_t *cfg, int sec,
 	return bad ? -1 : 0;
 }
 
-static const char *hosts_text(struct hosts *h)
+static const char *hosts_text(struct sysfiles *f)
 {
 	char err[256];
 	size_t len;
 
 	/* Unreadable or missing: no names, as with an empty file. */
-	if (!h->read && file_read_max(HOSTS_FILE, HOSTS_FILE_MAX, &h->text,
-				      &len, err, sizeof(err)) < 0)
-		h->text = NULL;
-	h->read = 1;
-	return h->text;
+	if (!f->hosts_read &&
+	    file_read_max(HOSTS_FILE, HOSTS_FILE_MAX, &f->hosts, &len, err,
+			  sizeof(err)) < 0)
+		f->hosts = NULL;
+	f->hosts_read = 1;
+	return f->hosts;
+}
+
+static void sysfiles_free(struct sysfiles *f)
+{
+	free(f->hosts);
+	idfiles_free(&f->ids);
 }
 
 static int get_probe(const struct source *src, cfg_t *cfg, int sec,
@@ -394,8 +415,8 @@ static int get_probe(const struct source *src, cfg_t *cfg, int sec,
 	const char *v = cfg_getstr(cfg, key);
 	char err[512];
 
-	if (probe_parse(v, ready, v[0] != '\0' ? hosts_text(src->hosts) : NULL,
-			p, err, sizeof(err)) < 0)
+	if (probe_parse(v, ready, v[0] != '\0' ? hosts_text(src->sys) : NULL, p,
+			err, sizeof(err)) < 0)
 		return BAD(src, sec, key, "%s: %s", key, err);
 	return 0;
 }
@@ -496,8 +517,8 @@ static int parse_service(const struct source *src, cfg_t *cfg, int sec,
 	if (confutil_count(v, &s->restart_limit) < 0)
 		bad |= BAD(
 			src, sec, "restart-limit",
-			"restart-limit: invalid value '%s' (a whole number >= 0)",
-			v);
+			"restart-limit: invalid value '%s' (a whole number from 0 to %ld)",
+			v, CONFUTIL_COUNT_MAX);
 	v = cfg_getstr(cfg, "umask");
 	if (confutil_umask(v, &s->umask) < 0)
 		bad |= BAD(src, sec, "umask",
@@ -651,11 +672,17 @@ static int parse_globals(const struct source *src, cfg_t *cfg, struct config *c)
 	return bad ? -1 : 0;
 }
 
-/* Appends the services of one parsed file to c. */
+/*
+ * Appends the services of one parsed file to c. The scan's sections of
+ * kind "service" are libconfuse's, in the same order and with the same
+ * titles (the scan reads names as libconfuse does, and refuses what it
+ * would merge); should they ever differ, that is an error, not a guess.
+ */
 static int take_services(struct source *src, cfg_t *cfg, struct config *c)
 {
 	unsigned i, n = cfg_size(cfg, "service");
 	struct svc_conf *grown;
+	size_t sec = 0;
 	int bad = 0;
 
 	if (n == 0)
@@ -664,18 +691,87 @@ static int take_services(struct source *src, cfg_t *cfg, struct config *c)
 	if (grown == NULL)
 		return conf_error(src->errs, src->file, 0, "out of memory");
 	c->svcs = grown;
-	for (i = 0; i < n; i++) {
-		int sec = confscan_nth_section(&src->scan, "service", i);
+	for (i = 0; i < n; i++, sec++) {
+		cfg_t *one = cfg_getnsec(cfg, "service", i);
 
-		if (sec <
-		    0) /* scanner and libconfuse disagree: cannot happen */
-			return conf_error(src->errs, src->file, 0,
-					  "cannot locate service %u", i);
-		bad |= parse_service(src, cfg_getnsec(cfg, "service", i), sec,
-				     &c->svcs[c->nsvcs]);
+		while (sec < src->scan.nsections &&
+		       strcmp(src->scan.sections[sec].kind, "service") != 0)
+			sec++;
+		if (sec >= src->scan.nsections ||
+		    strcmp(src->scan.sections[sec].title, cfg_title(one)) != 0)
+			return conf_error(
+				src->errs, src->file,
+				sec < src->scan.nsections
+					? src->scan.sections[sec].line
+					: 0,
+				"cannot locate service %u ('%s') in the text",
+				i + 1, cfg_title(one));
+		bad |= parse_service(src, one, (int)sec, &c->svcs[c->nsvcs]);
 		c->nsvcs++;
 	}
 	return bad ? -1 : 0;
+}
+
+/* Orders of the scan's sections (kind, title) and keys (section, name). */
+static int cmp_sections(size_t i, size_t j, const void *items)
+{
+	const struct scan_section *v = items;
+	int r = strcmp(v[i].kind, v[j].kind);
+
+	return r != 0 ? r : strcmp(v[i].title, v[j].title);
+}
+
+static int cmp_keys(size_t i, size_t j, const void *items)
+{
+	const struct scan_key *v = items;
+	int r = (v[i].section > v[j].section) - (v[i].section < v[j].section);
+
+	return r != 0 ? r : strcmp(v[i].name, v[j].name);
+}
+
+struct order {
+	int (*cmp)(size_t i, size_t j, const void *items);
+	const void *items;
+};
+
+/* qsort_r: by the order, ties in file order. */
+static int cmp_order(const void *a, const void *b, void *arg)
+{
+	const struct order *o = arg;
+	size_t i = *(const size_t *)a, j = *(const size_t *)b;
+	int r = o->cmp(i, j, o->items);
+
+	return r != 0 ? r : (i > j) - (i < j);
+}
+
+/*
+ * first[i]: the index of the first of n items equal to item i under cmp
+ * (i itself when it is the first). Sorting, not comparing each pair: a
+ * file may hold tens of thousands. NULL when out of memory.
+ */
+static size_t *firsts(size_t n, const void *items,
+		      int (*cmp)(size_t i, size_t j, const void *items))
+{
+	struct order o = { cmp, items };
+	size_t *sorted = calloc(n ? n : 1, sizeof(*sorted));
+	size_t *first = calloc(n ? n : 1, sizeof(*first));
+	size_t i;
+
+	if (sorted == NULL || first == NULL) {
+		free(sorted);
+		free(first);
+		return NULL;
+	}
+	for (i = 0; i < n; i++)
+		sorted[i] = i;
+	qsort_r(sorted, n, sizeof(*sorted), cmp_order, &o);
+	for (i = 0; i < n; i++)
+		first[sorted[i]] =
+			i > 0 && cmp(sorted[i - 1], sorted[i], items) == 0
+				? first[sorted[i - 1]]
+				: sorted[i];
+	free(sorted);
+	return first;
 }
 
 /*
@@ -685,34 +781,29 @@ static int take_services(struct source *src, cfg_t *cfg, struct config *c)
 static int scan_duplicates(const struct source *src)
 {
 	const struct confscan *sc = &src->scan;
-	size_t i, j;
+	size_t *first = firsts(sc->nsections, sc->sections, cmp_sections);
+	size_t i;
 	int bad = 0;
 
+	if (first == NULL)
+		return conf_error(src->errs, src->file, 0, "out of memory");
 	for (i = 0; i < sc->nsections; i++)
-		for (j = 0; j < i; j++)
-			if (strcmp(sc->sections[i].kind,
-				   sc->sections[j].kind) == 0 &&
-			    strcmp(sc->sections[i].title,
-				   sc->sections[j].title) == 0) {
-				bad |= conf_error(
-					src->errs, src->file,
-					sc->sections[i].line,
-					"%s '%s' is defined twice (first at %s:%d)",
-					sc->sections[i].kind,
-					sc->sections[i].title, src->file,
-					sc->sections[j].line);
-				break;
-			}
+		if (first[i] != i)
+			bad |= conf_error(
+				src->errs, src->file, sc->sections[i].line,
+				"%s '%s' is defined twice (first at %s:%d)",
+				sc->sections[i].kind, sc->sections[i].title,
+				src->file, sc->sections[first[i]].line);
+	free(first);
+	if ((first = firsts(sc->nkeys, sc->keys, cmp_keys)) == NULL)
+		return conf_error(src->errs, src->file, 0, "out of memory");
 	for (i = 0; i < sc->nkeys; i++)
-		for (j = 0; j < i; j++)
-			if (sc->keys[i].section == sc->keys[j].section &&
-			    strcmp(sc->keys[i].name, sc->keys[j].name) == 0) {
-				bad |= conf_error(
-					src->errs, src->file, sc->keys[i].line,
-					"'%s' is set twice (first at line %d)",
-					sc->keys[i].name, sc->keys[j].line);
-				break;
-			}
+		if (first[i] != i)
+			bad |= conf_error(
+				src->errs, src->file, sc->keys[i].line,
+				"'%s' is set twice (first at line %d)",
+				sc->keys[i].name, sc->keys[first[i]].line);
+	free(first);
 	return bad ? -1 : 0;
 }
 
@@ -862,7 +953,7 @@ static char *dir_of(const char *path)
 }
 
 static int load_one(const char *path, int top, struct config *c,
-		    struct hosts *hosts, struct conf_errors *errs)
+		    struct sysfiles *sys, struct conf_errors *errs)
 {
 	struct source src;
 	size_t len = 0;
@@ -879,7 +970,7 @@ static int load_one(const char *path, int top, struct config *c,
 	src.file = path;
 	src.dir = dir;
 	src.errs = errs;
-	src.hosts = hosts;
+	src.sys = sys;
 	rc = parse_source(&src, text, len, top, c);
 	confscan_free(&src.scan);
 	free(text);
@@ -895,7 +986,7 @@ static int is_conf_name(const struct dirent *de)
 	       strcmp(de->d_name + n - 5, ".conf") == 0;
 }
 
-static int load_include_dir(struct config *c, struct hosts *hosts,
+static int load_include_dir(struct config *c, struct sysfiles *sys,
 			    struct conf_errors *errs)
 {
 	struct dirent **list;
@@ -916,7 +1007,7 @@ static int load_include_dir(struct config *c, struct hosts *hosts,
 		    0) {
 			bad = -1;
 		} else {
-			bad |= load_one(p, 0, c, hosts, errs);
+			bad |= load_one(p, 0, c, sys, errs);
 			free(p);
 		}
 		free(list[i]);
@@ -925,35 +1016,72 @@ static int load_include_dir(struct config *c, struct hosts *hosts,
 	return bad ? -1 : 0;
 }
 
+static int cmp_svc_names(size_t i, size_t j, const void *items)
+{
+	const struct svc_conf *v = items;
+
+	return strcmp(v[i].name, v[j].name);
+}
+
 const struct svc_conf *conf_find(const struct config *c, const char *name)
 {
+	size_t i, lo = 0, hi = c->nsvcs;
+
+	if (c->by_name == NULL) {
+		for (i = 0; i < c->nsvcs; i++)
+			if (strcmp(c->svcs[i].name, name) == 0)
+				return &c->svcs[i];
+		return NULL;
+	}
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct svc_conf *s = &c->svcs[c->by_name[mid]];
+		int r = strcmp(name, s->name);
+
+		if (r == 0)
+			return s;
+		if (r < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return NULL;
+}
+
+/* c->by_name, for conf_find; the names are unique (check_names). */
+static int index_names(struct config *c, struct conf_errors *errs)
+{
+	struct order o = { cmp_svc_names, c->svcs };
 	size_t i;
 
+	c->by_name = calloc(c->nsvcs ? c->nsvcs : 1, sizeof(*c->by_name));
+	if (c->by_name == NULL)
+		return conf_error(errs, c->path, 0, "out of memory");
 	for (i = 0; i < c->nsvcs; i++)
-		if (strcmp(c->svcs[i].name, name) == 0)
-			return &c->svcs[i];
-	return NULL;
+		c->by_name[i] = i;
+	qsort_r(c->by_name, c->nsvcs, sizeof(*c->by_name), cmp_order, &o);
+	return 0;
 }
 
 static int check_names(const struct config *c, const char *extra_main,
 		       struct conf_errors *errs)
 {
 	const struct svc_conf *first_main = NULL;
-	size_t i, j;
+	size_t *first = firsts(c->nsvcs, c->svcs, cmp_svc_names);
+	size_t i;
 	int bad = 0;
 
+	if (first == NULL)
+		return conf_error(errs, c->path, 0, "out of memory");
 	for (i = 0; i < c->nsvcs; i++) {
 		const struct svc_conf *s = &c->svcs[i];
 
-		for (j = 0; j < i; j++)
-			if (strcmp(c->svcs[j].name, s->name) == 0) {
-				bad |= conf_error(
-					errs, s->file, s->line,
-					"service '%s' is defined twice (first at %s:%d)",
-					s->name, c->svcs[j].file,
-					c->svcs[j].line);
-				break;
-			}
+		if (first[i] != i)
+			bad |= conf_error(
+				errs, s->file, s->line,
+				"service '%s' is defined twice (first at %s:%d)",
+				s->name, c->svcs[first[i]].file,
+				c->svcs[first[i]].line);
 		if (extra_main != NULL && strcmp(s->name, extra_main) == 0)
 			bad |= conf_error(
 				errs, s->file, s->line,
@@ -975,6 +1103,7 @@ static int check_names(const struct config *c, const char *extra_main,
 		else
 			first_main = s;
 	}
+	free(first);
 	return bad ? -1 : 0;
 }
 
@@ -1094,62 +1223,120 @@ static int is_rotation_of(const char *a, int keep, const char *b)
  * one that rotates would move the file from under the other; the same
  * when one writes where another keeps its rotated files.
  */
+static int cmp_strs(size_t i, size_t j, const void *items)
+{
+	char *const *v = items;
+
+	return strcmp(v[i], v[j]);
+}
+
+/*
+ * The index among n (sorted: the order of norm) of the service whose log
+ * is b's base ("/x/a.log" for "/x/a.log.3"), or n.
+ */
+static size_t rotated_from(char *const *norm, const size_t *sorted, size_t n,
+			   const char *b)
+{
+	const char *dot = strrchr(b, '.');
+	size_t lo = 0, hi = n, len;
+
+	if (dot == NULL || dot == b || dot[1] == '\0' ||
+	    strspn(dot + 1, "0123456789") != strlen(dot + 1))
+		return n;
+	len = (size_t)(dot - b);
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const char *a = norm[sorted[mid]];
+		int r = strncmp(b, a, len);
+
+		if (r == 0)
+			r = a[len] == '\0' ? 0 : -1;
+		if (r == 0)
+			return sorted[mid];
+		if (r < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return n;
+}
+
 static int check_log_files(const struct config *c, struct conf_errors *errs)
 {
 	char **norm = calloc(c->nsvcs ? c->nsvcs : 1, sizeof(*norm));
-	size_t i, j;
+	size_t *svc = calloc(c->nsvcs ? c->nsvcs : 1, sizeof(*svc));
+	size_t *sorted = calloc(c->nsvcs ? c->nsvcs : 1, sizeof(*sorted));
+	size_t *first = NULL, i, n = 0;
 	int bad = 0;
 
-	if (norm == NULL)
-		return conf_error(errs, c->path, 0, "out of memory");
-	for (i = 0; i < c->nsvcs; i++)
-		if (c->svcs[i].log_path != NULL &&
-		    (norm[i] = path_norm(c->svcs[i].log_path)) == NULL) {
+	if (norm == NULL || svc == NULL || sorted == NULL) {
+		bad = conf_error(errs, c->path, 0, "out of memory");
+		goto out;
+	}
+	/* norm[k]: the k-th log path, of service svc[k] */
+	for (i = 0; i < c->nsvcs; i++) {
+		if (c->svcs[i].log_path == NULL)
+			continue;
+		if ((norm[n] = path_norm(c->svcs[i].log_path)) == NULL) {
 			bad = conf_error(errs, c->path, 0, "out of memory");
 			goto out;
 		}
-	for (i = 0; i < c->nsvcs; i++) {
-		const struct svc_conf *s = &c->svcs[i];
+		svc[n++] = i;
+	}
+	if ((first = firsts(n, norm, cmp_strs)) == NULL) {
+		bad = conf_error(errs, c->path, 0, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < n; i++)
+		sorted[i] = i;
+	{
+		struct order o = { cmp_strs, norm };
 
-		for (j = 0; norm[i] != NULL && j < c->nsvcs; j++) {
-			const struct svc_conf *t = &c->svcs[j];
+		qsort_r(sorted, n, sizeof(*sorted), cmp_order, &o);
+	}
+	for (i = 0; i < n; i++) {
+		const struct svc_conf *s = &c->svcs[svc[i]], *t;
+		size_t k = rotated_from(norm, sorted, n, norm[i]);
 
-			if (j == i || norm[j] == NULL)
-				continue;
-			if (j < i && strcmp(norm[i], norm[j]) == 0) {
-				bad |= conf_error(
-					errs, s->file, s->line_log,
-					"service '%s' logs to '%s', as service '%s' does (first at %s:%d)",
-					s->name, s->log_path, t->name, t->file,
-					t->line_log);
-				break;
-			}
-			if (is_rotation_of(norm[j], t->log_keep, norm[i])) {
-				bad |= conf_error(
-					errs, s->file, s->line_log,
-					"service '%s' logs to '%s', where service '%s' keeps its rotated log (%s:%d)",
-					s->name, s->log_path, t->name, t->file,
-					t->line_log);
-				break;
-			}
+		if (first[i] != i) {
+			t = &c->svcs[svc[first[i]]];
+			bad |= conf_error(
+				errs, s->file, s->line_log,
+				"service '%s' logs to '%s', as service '%s' does (first at %s:%d)",
+				s->name, s->log_path, t->name, t->file,
+				t->line_log);
+		} else if (k < n &&
+			   is_rotation_of(norm[k], c->svcs[svc[k]].log_keep,
+					  norm[i])) {
+			t = &c->svcs[svc[k]];
+			bad |= conf_error(
+				errs, s->file, s->line_log,
+				"service '%s' logs to '%s', where service '%s' keeps its rotated log (%s:%d)",
+				s->name, s->log_path, t->name, t->file,
+				t->line_log);
 		}
 	}
 out:
-	for (i = 0; i < c->nsvcs; i++)
+	for (i = 0; norm != NULL && i < n; i++)
 		free(norm[i]);
 	free(norm);
+	free(svc);
+	free(sorted);
+	free(first);
 	return bad ? -1 : 0;
 }
 
 static struct config *finish_load(struct config *c, const char *extra_main,
-				  int bad, struct hosts *hosts,
+				  int bad, struct sysfiles *sys,
 				  struct conf_errors *errs)
 {
 	if (!bad)
-		bad |= load_include_dir(c, hosts, errs);
-	free(hosts->text);
+		bad |= load_include_dir(c, sys, errs);
+	sysfiles_free(sys);
 	if (!bad)
 		bad |= check_names(c, extra_main, errs);
+	if (!bad)
+		bad |= index_names(c, errs);
 	if (!bad)
 		bad |= check_depends(c, errs);
 	if (!bad)
@@ -1165,7 +1352,7 @@ struct config *conf_load_text(const char *name, const char *text, size_t len,
 			      const char *extra_main, struct conf_errors *errs)
 {
 	struct config *c = calloc(1, sizeof(*c));
-	struct hosts hosts = { NULL, 0 };
+	struct sysfiles sys = { 0 };
 	struct source src;
 	char *dir = dir_of(name);
 	int bad;
@@ -1181,18 +1368,18 @@ struct config *conf_load_text(const char *name, const char *text, size_t len,
 	src.file = name;
 	src.dir = dir;
 	src.errs = errs;
-	src.hosts = &hosts;
+	src.sys = &sys;
 	bad = parse_source(&src, text, len, 1, c);
 	confscan_free(&src.scan);
 	free(dir);
-	return finish_load(c, extra_main, bad, &hosts, errs);
+	return finish_load(c, extra_main, bad, &sys, errs);
 }
 
 struct config *conf_load(const char *path, const char *extra_main,
 			 struct conf_errors *errs)
 {
 	struct config *c = calloc(1, sizeof(*c));
-	struct hosts hosts = { NULL, 0 };
+	struct sysfiles sys = { 0 };
 	int bad;
 
 	memset(errs, 0, sizeof(*errs));
@@ -1201,8 +1388,8 @@ struct config *conf_load(const char *path, const char *extra_main,
 		conf_error(errs, path, 0, "out of memory");
 		return NULL;
 	}
-	bad = load_one(path, 1, c, &hosts, errs);
-	return finish_load(c, extra_main, bad, &hosts, errs);
+	bad = load_one(path, 1, c, &sys, errs);
+	return finish_load(c, extra_main, bad, &sys, errs);
 }
 
 void conf_free(struct config *c)
@@ -1214,6 +1401,7 @@ void conf_free(struct config *c)
 	for (i = 0; i < c->nsvcs; i++)
 		conf_svc_free(&c->svcs[i]);
 	free(c->svcs);
+	free(c->by_name);
 	free(c->path);
 	free(c->include_dir);
 	free(c->forward_signals);

@@ -24,6 +24,8 @@ struct lexer {
 	enum tok tok;
 	const char *start;
 	size_t len;
+	char quote; /* T_STRING: '"' or '\'' */
+	int env;    /* T_WORD: a "${...}" of its own */
 	int tok_line;
 	char *err;
 	size_t errlen;
@@ -128,6 +130,8 @@ static int skip_space(struct lexer *lx)
 static enum tok lex_string(struct lexer *lx)
 {
 	char q = *lx->p++;
+
+	lx->quote = q;
 	int open_line = lx->line;
 
 	lx->start = lx->p;
@@ -203,28 +207,196 @@ static enum tok lex_next(struct lexer *lx)
 	if (lx->len > 0 && memchr(lx->p, '\0', lx->len) == NULL) {
 		/* a token of its own: "${A}x" is two */
 		advance(lx, lx->len);
+		lx->env = 1;
 		return lx->tok = T_WORD;
 	}
+	lx->env = 0;
 	while (lx->p < lx->end && is_word_char(*lx->p))
 		lx->p++;
 	lx->len = (size_t)(lx->p - lx->start);
 	return lx->tok = T_WORD;
 }
 
+/* A string being built; on allocation failure ok is 0 and s is freed. */
+struct out {
+	char *s;
+	size_t len, cap;
+	int ok;
+};
+
+static void put(struct out *o, const char *p, size_t n)
+{
+	if (!o->ok)
+		return;
+	if (o->len + n + 1 > o->cap) {
+		size_t cap = (o->len + n + 1) * 2;
+		char *s = realloc(o->s, cap);
+
+		if (s == NULL) {
+			free(o->s);
+			o->s = NULL;
+			o->ok = 0;
+			return;
+		}
+		o->s = s;
+		o->cap = cap;
+	}
+	memcpy(o->s + o->len, p, n);
+	o->len += n;
+	o->s[o->len] = '\0';
+}
+
+/*
+ * Appends the value of "${NAME}" or "${NAME:-DEFAULT}" (ref and n: the
+ * whole of it) as libconfuse has it: the variable, else the default, else
+ * nothing.
+ */
+static void put_env(struct out *o, const char *ref, size_t n)
+{
+	char *name = strndup(ref + 2, n - 3), *colon;
+	const char *v;
+
+	if (name == NULL) {
+		free(o->s);
+		o->s = NULL;
+		o->ok = 0;
+		return;
+	}
+	colon = strchr(name, ':');
+	if (colon != NULL && colon[1] == '-')
+		*colon = '\0';
+	else
+		colon = NULL;
+	v = getenv(name);
+	if (v == NULL && colon != NULL)
+		v = colon + 2;
+	if (v != NULL)
+		put(o, v, strlen(v));
+	free(name);
+}
+
+static size_t octal_len(const char *p, const char *end)
+{
+	size_t n = 0;
+
+	while (n < 3 && p + n < end && p[n] >= '0' && p[n] <= '7')
+		n++;
+	return n;
+}
+
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * A backslash escape of a "..." string at p (after the '\\', before end);
+ * returns where the text goes on.
+ */
+static const char *dq_escape(const char *p, const char *end, struct out *o)
+{
+	static const char from[] = "nrbfaetv", to[] = "\n\r\b\f\a\033\t\v";
+	size_t oct = octal_len(p, end), i;
+	char c;
+
+	if (oct > 0) {
+		unsigned v = 0;
+
+		for (i = 0; i < oct; i++)
+			v = v * 8 + (unsigned)(p[i] - '0');
+		/* libconfuse refuses it (> 0xFF, or "\8"): it reports it */
+		c = (char)v;
+		put(o, &c, 1);
+		return p + oct;
+	}
+	if (*p == 'x' && p + 1 < end && hex_digit(p[1]) >= 0) {
+		int v = hex_digit(p[1]), n = 2;
+
+		if (p + 2 < end && hex_digit(p[2]) >= 0)
+			v = v * 16 + hex_digit(p[n++]);
+		c = (char)v;
+		put(o, &c, 1);
+		return p + n;
+	}
+	if (*p == '\n') /* a line continued */
+		return p + 1;
+	c = *p;
+	for (i = 0; from[i] != '\0'; i++)
+		if (from[i] == *p)
+			c = to[i];
+	put(o, &c, 1);
+	return p + 1;
+}
+
+/*
+ * The last token's text as libconfuse reads it: quotes taken off, escapes
+ * and "${...}" done (so that two names that differ only in how they are
+ * written are seen as the one libconfuse merges). A NUL from "\0" ends
+ * the string, as it does for libconfuse. NULL when out of memory.
+ */
 static char *tokdup(const struct lexer *lx)
 {
-	char *s = malloc(lx->len + 1);
+	struct out o = { NULL, 0, 0, 1 };
+	const char *p = lx->start, *end = lx->start + lx->len;
 
-	if (s != NULL) {
-		memcpy(s, lx->start, lx->len);
-		s[lx->len] = '\0';
+	put(&o, "", 0);
+	if (lx->tok == T_WORD && lx->env) {
+		put_env(&o, p, lx->len);
+	} else if (lx->tok != T_STRING) {
+		put(&o, p, lx->len);
+	} else if (lx->quote == '\'') {
+		while (p < end) {
+			if (*p == '\\' && p + 1 < end && p[1] == '\n') {
+				p += 2;
+			} else if (*p == '\\' && p + 1 < end &&
+				   (p[1] == '\\' || p[1] == '\'')) {
+				put(&o, p + 1, 1);
+				p += 2;
+			} else {
+				put(&o, p++, 1);
+			}
+		}
+	} else {
+		while (p < end) {
+			size_t env = env_ref_len(lx, p);
+
+			if (env > 0 && p + env <= end) {
+				put_env(&o, p, env);
+				p += env;
+			} else if (*p == '\\' && p + 1 < end) {
+				p = dq_escape(p + 1, end, &o);
+			} else {
+				put(&o, p++, 1);
+			}
+		}
 	}
-	return s;
+	return o.s;
+}
+
+/*
+ * v (of *cap items of size each, n used) with room for one more: v itself,
+ * or v moved to twice the room; NULL when out of memory (v is kept).
+ */
+static void *grow(void *v, size_t *cap, size_t n, size_t size)
+{
+	size_t want = *cap ? *cap * 2 : 16;
+
+	if (n < *cap)
+		return v;
+	if ((v = realloc(v, want * size)) != NULL)
+		*cap = want;
+	return v;
 }
 
 static int add_key(struct confscan *s, const char *name, int section, int line)
 {
-	struct scan_key *k = realloc(s->keys, (s->nkeys + 1) * sizeof(*k));
+	struct scan_key *k = grow(s->keys, &s->keys_cap, s->nkeys, sizeof(*k));
 
 	if (k == NULL)
 		return -1;
@@ -234,6 +406,8 @@ static int add_key(struct confscan *s, const char *name, int section, int line)
 		return -1;
 	k[s->nkeys].section = section;
 	k[s->nkeys].line = line;
+	if (section >= 0) /* a section's keys come one after the other */
+		s->sections[section].nkeys++;
 	s->nkeys++;
 	return 0;
 }
@@ -241,7 +415,7 @@ static int add_key(struct confscan *s, const char *name, int section, int line)
 static int add_section(struct confscan *s, char *kind, char *title, int line)
 {
 	struct scan_section *n =
-		realloc(s->sections, (s->nsections + 1) * sizeof(*n));
+		grow(s->sections, &s->sections_cap, s->nsections, sizeof(*n));
 
 	if (n == NULL) {
 		free(kind);
@@ -252,6 +426,8 @@ static int add_section(struct confscan *s, char *kind, char *title, int line)
 	n[s->nsections].kind = kind;
 	n[s->nsections].title = title;
 	n[s->nsections].line = line;
+	n[s->nsections].first_key = s->nkeys;
+	n[s->nsections].nkeys = 0;
 	s->nsections++;
 	return 0;
 }
@@ -364,9 +540,15 @@ int confscan_run(const char *text, size_t len, struct confscan *out,
 
 int confscan_key_line(const struct confscan *s, int section, const char *key)
 {
-	size_t i;
+	size_t i = 0, end = s->nkeys;
 
-	for (i = 0; i < s->nkeys; i++)
+	if (section >= (int)s->nsections)
+		return 0;
+	if (section >= 0) {
+		i = s->sections[section].first_key;
+		end = i + s->sections[section].nkeys;
+	}
+	for (; i < end; i++)
 		if (s->keys[i].section == section &&
 		    strcmp(s->keys[i].name, key) == 0)
 			return s->keys[i].line;

@@ -59,7 +59,7 @@ int confutil_count(const char *s, long *out)
 		if (!isdigit((unsigned char)*s))
 			return -1;
 		v = v * 10 + (*s - '0');
-		if (v > 1000000000L)
+		if (v > CONFUTIL_COUNT_MAX)
 			return -1;
 	}
 	*out = v;

@@ -280,28 +280,51 @@ int ids_resolve_text(const char *passwd_text, size_t plen,
 	return 0;
 }
 
+int idfiles_read(const char *passwd_path, const char *group_path,
+		 struct idfiles *f, char *err, size_t errlen)
+{
+	memset(f, 0, sizeof(*f));
+	if ((file_read_max(passwd_path, IDFILE_MAX, &f->passwd, &f->plen, err,
+			   errlen) < 0 &&
+	     errno != ENOENT) ||
+	    (file_read_max(group_path, IDFILE_MAX, &f->group, &f->glen, err,
+			   errlen) < 0 &&
+	     errno != ENOENT)) {
+		idfiles_free(f);
+		return -1;
+	}
+	if (f->passwd == NULL)
+		f->passwd = strdup("");
+	if (f->group == NULL)
+		f->group = strdup("");
+	if (f->passwd == NULL || f->group == NULL) {
+		idfiles_free(f);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+void idfiles_free(struct idfiles *f)
+{
+	free(f->passwd);
+	free(f->group);
+	memset(f, 0, sizeof(*f));
+}
+
 int ids_resolve(const char *passwd_path, const char *group_path,
 		const char *user, const char *group, struct ids *out, char *err,
 		size_t errlen)
 {
-	char *ptext = NULL, *gtext = NULL;
-	size_t plen = 0, glen = 0;
-	int r = -1;
+	struct idfiles f;
+	int r;
 
 	*out = (struct ids){ (uid_t)-1, (gid_t)-1, NULL, 0 };
-	if ((file_read_max(passwd_path, IDFILE_MAX, &ptext, &plen, err,
-			   errlen) < 0 &&
-	     errno != ENOENT) ||
-	    (file_read_max(group_path, IDFILE_MAX, &gtext, &glen, err, errlen) <
-		     0 &&
-	     errno != ENOENT))
-		goto out;
-	r = ids_resolve_text(ptext != NULL ? ptext : "", plen,
-			     gtext != NULL ? gtext : "", glen, user, group, out,
-			     err, errlen);
-out:
-	free(ptext);
-	free(gtext);
+	if (idfiles_read(passwd_path, group_path, &f, err, errlen) < 0)
+		return -1;
+	r = ids_resolve_text(f.passwd, f.plen, f.group, f.glen, user, group,
+			     out, err, errlen);
+	idfiles_free(&f);
 	return r;
 }
 

@@ -681,10 +681,13 @@ static const struct {
 	  { "t.conf:3: umask: invalid value '1777' (octal, 000 to 777)" } },
 	{ WEB(" restart-limit = -1\n"),
 	  NULL,
-	  { "t.conf:3: restart-limit: invalid value '-1' (a whole number >= 0)" } },
+	  { "t.conf:3: restart-limit: invalid value '-1' (a whole number from 0 to 1000000000)" } },
 	{ WEB(" restart-limit = 1.5\n"),
 	  NULL,
-	  { "t.conf:3: restart-limit: invalid value '1.5' (a whole number >= 0)" } },
+	  { "t.conf:3: restart-limit: invalid value '1.5' (a whole number from 0 to 1000000000)" } },
+	{ WEB(" restart-limit = 1000000001\n"),
+	  NULL,
+	  { "t.conf:3: restart-limit: invalid value '1000000001' (a whole number from 0 to 1000000000)" } },
 	{ WEB(" type = forking\n"),
 	  NULL,
 	  { "t.conf:3: type: invalid value 'forking' (simple or oneshot)" } },
@@ -723,6 +726,18 @@ static const struct {
 	{ "service web {\n command = x\n}\n\nservice \"web\" {\n command = y\n}\n",
 	  NULL,
 	  { "t.conf:5: service 'web' is defined twice (first at t.conf:1)" } },
+	/* spelled otherwise, read as the same name by libconfuse */
+	{ "service a {\n command = x\n}\nservice \"\\x61\" {\n command = y\n}\n",
+	  NULL,
+	  { "t.conf:4: service 'a' is defined twice (first at t.conf:1)" } },
+	{ "service a {\n command = x\n}\nservice 'a' {\n command = y\n}\n"
+	  "service \"\\141\" {\n command = z\n}\n",
+	  NULL,
+	  { "t.conf:4: service 'a' is defined twice (first at t.conf:1)",
+	    "t.conf:7: service 'a' is defined twice (first at t.conf:1)" } },
+	{ "service a {\n command = x\n \"comm\\x61nd\" = y\n}\n",
+	  NULL,
+	  { "t.conf:3: 'command' is set twice (first at line 2)" } },
 	{ "service \"a b\" {\n command = x\n}\n",
 	  NULL,
 	  { "t.conf:1: invalid service name 'a b' (1 to 64 of A-Z a-z 0-9 _ . -)" } },
@@ -1151,6 +1166,82 @@ START_TEST(test_big)
 	text = big_chain(1);
 	expect_errors(load(text, NULL),
 		      STRV("t.conf:3: dependency cycle: s0 -> s1 -> s2 -> *"));
+	free(text);
+}
+END_TEST
+
+/* A name from the environment is the name libconfuse merges. */
+START_TEST(test_dup_env)
+{
+	setenv("TEND_T_SVC", "a", 1);
+	expect_errors(
+		load("service a {\n command = x\n}\n"
+		     "service \"${TEND_T_SVC}\" {\n command = y\n}\n"
+		     "service ${TEND_T_SVC} {\n command = z\n}\n",
+		     NULL),
+		STRV("t.conf:4: service 'a' is defined twice (first at t.conf:1)",
+		     "t.conf:7: service 'a' is defined twice (first at t.conf:1)"));
+	unsetenv("TEND_T_SVC");
+}
+END_TEST
+
+/*
+ * MANY services with a user, a log file and a dependency each: loaded,
+ * found by name, and their mistakes (the last ones) each reported on its
+ * line, with the first of a duplicate. Checks that need each pair of
+ * services compared would take minutes here.
+ */
+#ifdef __SANITIZE_ADDRESS__
+/* libconfuse grows its list of sections one at a time: under ASan each
+ * realloc copies, and 10,000 take a minute. */
+#define MANY 2000
+#else
+#define MANY 10000
+#endif
+
+START_TEST(test_many)
+{
+	size_t cap = (MANY + 4) * 160, len = 0, i;
+	char *text = malloc(cap), name[32];
+	struct config *c;
+
+	ck_assert_ptr_nonnull(text);
+	for (i = 0; i < MANY; i++)
+		len += (size_t)snprintf(
+			text + len, cap - len,
+			"service s%zu {\n command = x\n user = \"0\"\n"
+			" log = \"file:/l/s%zu.log\"\n depends = {\"s%zu\"}\n}\n",
+			i, i, (i + 1) % MANY);
+	strcpy(strrchr(text, '{'), "{}\n}\n"); /* the last: no depends */
+	c = expect_ok(load(text, NULL));
+	ck_assert_uint_eq(c->nsvcs, MANY);
+	for (i = 0; i < MANY; i += 97) {
+		snprintf(name, sizeof(name), "s%zu", i);
+		ck_assert_ptr_eq(conf_find(c, name), &c->svcs[i]);
+	}
+	ck_assert_ptr_null(conf_find(c, "s"));
+	ck_assert_ptr_null(conf_find(c, fmt("s%d", MANY)));
+	ck_assert_int_eq(c->svcs[MANY - 1].line, 6 * MANY - 5);
+	conf_free(c);
+
+	len = strlen(text);
+	snprintf(text + len, cap - len, "service s17 {\n command = y\n}\n");
+	expect_errors(
+		load(text, NULL),
+		STRV(fmt(
+			"t.conf:%d: service 's17' is defined twice (first at t.conf:103)",
+			6 * MANY + 1)));
+	snprintf(
+		text + len, cap - len,
+		"service z1 {\n command = y\n log = \"file:/l/s5.log\"\n}\n"
+		"service z2 {\n command = y\n log = \"file:/l/s9.log.2\"\n}\n"
+		"service z3 {\n command = y\n log = \"file:/l/s9.log.4\"\n}\n");
+	expect_errors(
+		load(text, NULL),
+		STRV(fmt("t.conf:%d: service 'z1' logs to '/l/s5.log', as service 's5' does (first at t.conf:34)",
+			 6 * MANY + 3),
+		     fmt("t.conf:%d: service 'z2' logs to '/l/s9.log.2', where service 's9' keeps its rotated log (t.conf:58)",
+			 6 * MANY + 7)));
 	free(text);
 }
 END_TEST
@@ -1803,6 +1894,8 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, test_probe_parsed);
 	tcase_add_loop_test(tc, test_errors, 0, N(bad));
 	tcase_add_test(tc, test_big);
+	tcase_add_test(tc, test_dup_env);
+	tcase_add_test(tc, test_many);
 	tcase_add_test(tc, test_nul_byte);
 	tcase_add_test(tc, test_empty_name);
 	tcase_add_test(tc, test_length);

@@ -2,6 +2,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <confuse.h>
+
 #include "confscan.h"
 #include "unit.h"
 #include "unit_util.h"
@@ -295,6 +297,118 @@ START_TEST(test_many)
 }
 END_TEST
 
+/*
+ * A name or title as the file spells it, and as libconfuse reads it (the
+ * scan must read it the same way, or two spellings of one name would be
+ * merged by libconfuse without a word).
+ */
+static const struct {
+	const char *spelled, *read;
+} names[] = {
+	{ "plain", "plain" },
+	{ "\"quoted\"", "quoted" },
+	{ "'single'", "single" },
+	{ "\"\\x61b\"", "ab" },
+	{ "\"\\x6\"", "\x06" },
+	{ "\"\\x4A\\x4a\"", "JJ" },
+	{ "\"\\xg\"", "xg" },
+	{ "\"\\141\\142c\"", "abc" },
+	{ "\"\\101x\"", "Ax" },
+	{ "\"a\\0b\"", "a" },
+	{ "\"\\n\\t\\r\\e\\a\\b\\f\\v\"", "\n\t\r\033\a\b\f\v" },
+	{ "\"\\q\\\\\\\"\"", "q\\\"" },
+	{ "\"a\\\nb\"", "ab" },
+	{ "\"a\nb\"", "a\nb" },
+	{ "'a\\'b'", "a'b" },
+	{ "'a\\\\b'", "a\\b" },
+	{ "'a\\nb'", "a\\nb" },
+	{ "'a\\\nb'", "ab" },
+	{ "\"${TEND_T_NAME}\"", "web" },
+	{ "\"x${TEND_T_NAME}y\"", "xweby" },
+	{ "\"${TEND_T_UNSET}\"", "" },
+	{ "\"${TEND_T_UNSET:-dflt}\"", "dflt" },
+	{ "\"${TEND_T_NAME:-dflt}\"", "web" },
+	{ "\"${TEND_T_UNSET:x}\"", "" },
+	{ "\"${TEND_T_\"QUOTE}\"", "" },
+	{ "${TEND_T_NAME}", "web" },
+	{ "${TEND_T_UNSET:-bare}", "bare" },
+	{ "${TEND_T_UNSET}", "" },
+	{ "'${TEND_T_NAME}'", "${TEND_T_NAME}" },
+	{ "\"$x{y\"", "$x{y" },
+};
+
+START_TEST(test_names_as_libconfuse)
+{
+	static cfg_opt_t inner[] = { CFG_STR("k", "", CFGF_NONE), CFG_END() };
+	cfg_opt_t opts[] = { CFG_SEC("sec", inner, CFGF_MULTI | CFGF_TITLE),
+			     CFG_END() };
+	char text[256];
+	cfg_t *cfg;
+
+	setenv("TEND_T_NAME", "web", 1);
+	unsetenv("TEND_T_UNSET");
+	snprintf(text, sizeof(text), "sec %s {\n k = 1\n}\n",
+		 names[_i].spelled);
+	scan_ok(text);
+	ck_assert_uint_eq(sc.nsections, 1);
+	ck_assert_msg(strcmp(sc.sections[0].title, names[_i].read) == 0,
+		      "%s: the scan reads '%s', want '%s'", names[_i].spelled,
+		      sc.sections[0].title, names[_i].read);
+	confscan_free(&sc);
+
+	/* libconfuse itself reads it so */
+	cfg = cfg_init(opts, CFGF_NONE);
+	ck_assert_ptr_nonnull(cfg);
+	ck_assert_int_eq(cfg_parse_buf(cfg, text), CFG_SUCCESS);
+	ck_assert_uint_eq(cfg_size(cfg, "sec"), 1);
+	ck_assert_msg(strcmp(cfg_title(cfg_getnsec(cfg, "sec", 0)),
+			     names[_i].read) == 0,
+		      "%s: libconfuse reads '%s'", names[_i].spelled,
+		      cfg_title(cfg_getnsec(cfg, "sec", 0)));
+	cfg_free(cfg);
+
+	/* a key's name too */
+	if (strchr(names[_i].read, '\n') == NULL && names[_i].read[0] != '\0') {
+		snprintf(text, sizeof(text), "sec s {\n %s = 1\n}\n",
+			 names[_i].spelled);
+		scan_ok(text);
+		ck_assert_uint_eq(sc.nkeys, 1);
+		ck_assert_str_eq(sc.keys[0].name, names[_i].read);
+		confscan_free(&sc);
+	}
+}
+END_TEST
+
+/* The keys of each section are found among its own only, however many. */
+START_TEST(test_key_ranges)
+{
+	scan_ok("a = 1\n"
+		"service s {\n"
+		"  x = 1\n"
+		"  y = 2\n"
+		"}\n"
+		"b = 3\n"
+		"service t {\n"
+		"}\n"
+		"service u {\n"
+		"  x = 4\n"
+		"  nested n { y = 5 }\n"
+		"}\n"
+		"c = 6\n");
+	ck_assert_uint_eq(sc.nsections, 3);
+	ck_assert_uint_eq(sc.sections[0].first_key, 1);
+	ck_assert_uint_eq(sc.sections[0].nkeys, 2);
+	ck_assert_uint_eq(sc.sections[1].nkeys, 0);
+	ck_assert_uint_eq(sc.sections[2].first_key, 4);
+	ck_assert_int_eq(confscan_key_line(&sc, 0, "y"), 4);
+	ck_assert_int_eq(confscan_key_line(&sc, 1, "x"), 0);
+	ck_assert_int_eq(confscan_key_line(&sc, 2, "x"), 10);
+	ck_assert_int_eq(confscan_key_line(&sc, -1, "c"), 13);
+	ck_assert_int_eq(confscan_key_line(&sc, -1, "x"), 0);
+	confscan_free(&sc);
+}
+END_TEST
+
 Suite *unit_suite(void)
 {
 	Suite *s = suite_create("confscan");
@@ -304,8 +418,10 @@ Suite *unit_suite(void)
 	tcase_add_loop_test(tc, test_run_bad, 0, N(bad));
 	tcase_add_test(tc, test_run_length);
 	tcase_add_test(tc, test_many);
+	tcase_add_loop_test(tc, test_names_as_libconfuse, 0, N(names));
 	tc = unit_tcase(s, "confscan_key_line");
 	tcase_add_test(tc, test_key_line);
+	tcase_add_test(tc, test_key_ranges);
 	tc = unit_tcase(s, "confscan_nth_section");
 	tcase_add_test(tc, test_nth_section);
 	tc = unit_tcase(s, "confscan_free");
