@@ -59,93 +59,40 @@ bench_setup tend-benchctl
 ulimit -n "$(ulimit -Hn)"
 
 # launch NAME CMD...: starts CMD under a probe reaper in $WORK/NAME (its
-# log there); sets SPID (the supervisor's pid).
+# log there), returns once its N services run; sets SPID (the supervisor's
+# pid).
 launch() {
-	local name=$1 i
+	local name=$1
 	shift
-	(cd "$WORK/$name" && exec "$WORK/probe" run "$WORK/$name/pid" "$@" \
-		>"$WORK/$name/log" 2>&1 </dev/null) &
-	REAPERS+=($!)
-	for i in $(seq 500); do
-		[ -s "$WORK/$name/pid" ] && break
-		sleep 0.01
-	done
-	[ -s "$WORK/$name/pid" ] || bench_die "$name: probe did not start"
-	read -r SPID _ <"$WORK/$name/pid"
+	bench_start "$name" "$WORK/$name" "$@"
 	"$WORK/probe" wait "$SPID" bsvc "$N" 40 >/dev/null || {
 		tail -n 20 "$WORK/$name/log" >&2
 		bench_die "$name: $N services not running within 40 s"
 	}
 }
 
+# Each configured as bench/supervisors.sh does (conf_SUP, bench/lib.sh).
+mkdir "$WORK/tend" "$WORK/sup" "$WORK/s6" "$WORK/runit"
+
 # ---- tend: one file, 100 services, its socket in the work dir
-mkdir "$WORK/tend"
-for i in $(seq "$N"); do
-	echo "service s$i { command = \"$BSVC\" stop-timeout = 5 }"
-done >"$WORK/tend/tend.conf"
+conf_tend "$WORK/tend" "$N" ""
 TEND_SOCK=$WORK/tend/tend.sock
-launch tend "$TEND" -S "$TEND_SOCK" -c "$WORK/tend/tend.conf"
+launch tend "$TEND" -c "$WORK/tend/tend.conf"
 TEND_SPID=$SPID
 
-# ---- supervisord: bench/supervisors.sh's setup, plus the control socket
-mkdir "$WORK/sup"
+# ---- supervisord, with a control socket for supervisorctl
 SUP_SOCK=$WORK/sup/supervisor.sock
-{
-	cat <<EOF
-[unix_http_server]
-file=$SUP_SOCK
-chmod=0700
-
-[rpcinterface:supervisor]
-supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
-
-[supervisorctl]
-serverurl=unix://$SUP_SOCK
-
-[supervisord]
-nodaemon=true
-logfile=/dev/stdout
-logfile_maxbytes=0
-pidfile=$WORK/sup/supervisord.pid
-childlogdir=$WORK/sup
-minfds=$((N * 4 + 1024))
-
-EOF
-	for i in $(seq "$N"); do
-		cat <<EOF
-[program:s$i]
-command=$BSVC
-startsecs=0
-autorestart=true
-stopwaitsecs=5
-redirect_stderr=true
-stdout_logfile=/dev/stdout
-stdout_logfile_maxbytes=0
-
-EOF
-	done
-} >"$WORK/sup/supervisord.conf"
+conf_supervisord "$WORK/sup" "$N" "" "$SUP_SOCK"
 launch sup supervisord -c "$WORK/sup/supervisord.conf"
 SUP_SPID=$SPID
 
 # ---- s6: a scan directory, a run script per service
-mkdir -p "$WORK/s6/scan"
-for i in $(seq "$N"); do
-	mkdir "$WORK/s6/scan/s$i"
-	printf '#!/bin/sh\nexec %s\n' "$BSVC" >"$WORK/s6/scan/s$i/run"
-done
-chmod 755 "$WORK"/s6/scan/*/run
+conf_s6 "$WORK/s6" "$N" ""
 launch s6 s6-svscan -c "$N" "$WORK/s6/scan"
 S6_SPID=$SPID
 
-# ---- runit: the same, under runsvdir (bench/supervisors.sh's setup)
-mkdir -p "$WORK/runit/service"
-for i in $(seq "$N"); do
-	mkdir "$WORK/runit/service/s$i"
-	printf '#!/bin/sh\nexec %s\n' "$BSVC" >"$WORK/runit/service/s$i/run"
-done
-chmod 755 "$WORK"/runit/service/*/run
-touch -d '-1 min' "$WORK/runit/service"
+# ---- runit: the same, under runsvdir
+conf_runit "$WORK/runit" "$N" ""
 launch runit runsvdir -P "$WORK/runit/service"
 RUNIT_SPID=$SPID
 bench_note "tend, supervisord, s6 and runit each run $N services; $ROUNDS rounds of calls"

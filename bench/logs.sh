@@ -22,14 +22,7 @@ ROOT=$(cd "$HERE/.." && pwd)
 # shellcheck source=bench/lib.sh
 . "$HERE/lib.sh"
 
-QUICK=0
-if [ "${1:-}" = "--quick" ]; then
-	QUICK=1
-	shift
-fi
-TEND=${1:-$ROOT/build-bench/tend}
-[ -x "$TEND" ] || bench_die "no $TEND: build it first (scripts/bench does)"
-TEND=$(cd "$(dirname "$TEND")" && pwd)/$(basename "$TEND")
+bench_args "$ROOT/build-bench/tend" "$@"
 TEND_BUILD=$(bench_buildtype "$(dirname "$TEND")" 2>/dev/null) || TEND_BUILD="?"
 TEND_BUILD="meson buildtype $TEND_BUILD"
 
@@ -58,8 +51,8 @@ done
 bench_need gcc python3 supervisord s6-log svlogd
 
 bench_setup tend-benchlogs
-gcc -O2 -static -s -o "$WORK/blines" "$HERE/lines.c" || bench_die "cannot compile bench/lines.c"
-gcc -O2 -static -s -o "$WORK/floor" "$HERE/floor.c" || bench_die "cannot compile bench/floor.c"
+bench_compile blines lines.c
+bench_compile floor floor.c
 RESULTS=$WORK/results.tsv
 : >"$RESULTS"
 

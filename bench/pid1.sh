@@ -18,14 +18,7 @@ ROOT=$(cd "$HERE/.." && pwd)
 # shellcheck source=bench/lib.sh
 . "$HERE/lib.sh"
 
-QUICK=0
-if [ "${1:-}" = "--quick" ]; then
-	QUICK=1
-	shift
-fi
-TEND=${1:-$ROOT/build-bench-static/tend}
-[ -x "$TEND" ] || bench_die "no $TEND: build it first (scripts/bench does)"
-TEND=$(cd "$(dirname "$TEND")" && pwd)/$(basename "$TEND")
+bench_args "$ROOT/build-bench-static/tend" "$@"
 
 # Rounds × runs per round of each init, interleaved (init A's runs, then
 # B's, ..., then again), so that a noisy moment does not fall on one init.
@@ -49,8 +42,8 @@ bench_need gcc unshare tini-static dumb-init catatonit
 [ "$(id -u)" = 0 ] || bench_die "run as root (PID namespaces)"
 
 bench_setup tend-benchpid1
-gcc -O2 -static -s -o "$WORK/bpid1" "$HERE/pid1.c" || bench_die "cannot compile bench/pid1.c"
-gcc -O2 -static -s -o "$WORK/floor" "$HERE/floor.c" || bench_die "cannot compile bench/floor.c"
+bench_compile bpid1 pid1.c
+bench_compile floor floor.c
 strip -o "$WORK/tend" "$TEND"
 # bpid1's FIFOs go there too, and with it when the script ends.
 export TMPDIR=$WORK
@@ -99,26 +92,24 @@ for w in "${WHO[@]}"; do
 	cat "$WORK/idle.$w"
 done
 
+# rounds ROUNDS RUNS KIND [ARG...]: ROUNDS rounds, each a measure of KIND
+# (RUNS runs, then ARGs) of every init in turn.
+rounds() {
+	local n=$1 runs=$2 kind=$3 w
+	shift 3
+	for _ in $(seq "$n"); do
+		for w in "${WHO[@]}"; do
+			measure "$w" "$kind" "$runs" "$@"
+		done
+	done
+}
+
 bench_note "PID 1: exec latency, ${EXEC[0]} × ${EXEC[1]} runs of each"
-for _ in $(seq "${EXEC[0]}"); do
-	for w in "${WHO[@]}"; do
-		measure "$w" exec "${EXEC[1]}"
-	done
-done
-
+rounds "${EXEC[@]}" exec
 bench_note "PID 1: signal forwarding, ${SIGNALS[0]} × ${SIGNALS[1]} signals to each"
-for _ in $(seq "${SIGNALS[0]}"); do
-	for w in "${WHO[@]}"; do
-		measure "$w" signals "${SIGNALS[1]}"
-	done
-done
-
+rounds "${SIGNALS[@]}" signals
 bench_note "PID 1: $NORPHANS orphans at once, ${ORPHANS[0]} × ${ORPHANS[1]} runs of each"
-for _ in $(seq "${ORPHANS[0]}"); do
-	for w in "${WHO[@]}"; do
-		measure "$w" orphans "${ORPHANS[1]}" "$NORPHANS"
-	done
-done
+rounds "${ORPHANS[@]}" orphans "$NORPHANS"
 
 printf 'info\tpid1.load\t%s\n' "before: $LOAD0; after: $(cut -d' ' -f1-3 /proc/loadavg)"
 printf 'info\tpid1.orphans\t%s\n' "$NORPHANS"

@@ -20,14 +20,7 @@ ROOT=$(cd "$HERE/.." && pwd)
 # shellcheck source=bench/lib.sh
 . "$HERE/lib.sh"
 
-QUICK=0
-if [ "${1:-}" = "--quick" ]; then
-	QUICK=1
-	shift
-fi
-TEND=${1:-$ROOT/build-bench/tend}
-[ -x "$TEND" ] || bench_die "no $TEND: build it first (scripts/bench does)"
-TEND=$(cd "$(dirname "$TEND")" && pwd)/$(basename "$TEND")
+bench_args "$ROOT/build-bench/tend" "$@"
 
 if [ $QUICK = 1 ]; then
 	REPS=1
@@ -48,7 +41,7 @@ bench_need gcc python3 runsvdir runsv s6-svscan s6-supervise s6-svscanctl superv
 [ "$(id -u)" = 0 ] || bench_die "run as root (1,000 services, rlimits)"
 
 bench_setup tend-bench
-gcc -O2 -static -s -o "$WORK/floor" "$HERE/floor.c" || bench_die "cannot compile bench/floor.c"
+bench_compile floor floor.c
 RESULTS=$WORK/results.tsv
 : >"$RESULTS"
 
@@ -56,84 +49,8 @@ RESULTS=$WORK/results.tsv
 # (supervisord: three pipes per program); every supervisor gets the same.
 ulimit -n "$(ulimit -Hn)"
 
-# ---- configurations: conf_SUP DIR N ARGS ----------------------------------
-# ARGS follow the service's command; %i in them becomes the service's number.
-
-conf_floor() {
-	local dir=$1 n=$2 args=$3 i
-	for i in $(seq "$n"); do
-		echo "$BSVC${args//%i/$i}"
-	done >"$dir/floor.services"
-}
-
-# The control socket in the work directory: tend's default, /run/tend.sock,
-# may be another tend's.
-conf_tend() {
-	local dir=$1 n=$2 args=$3 i
-	{
-		echo "control-socket = \"$dir/tend.sock\""
-		for i in $(seq "$n"); do
-			echo "service s$i { command = \"$BSVC${args//%i/$i}\" stop-timeout = 5${TEND_EXTRA:-} }"
-		done
-	} >"$dir/tend.conf"
-}
-
-# run_scripts DIR N ARGS: DIR/s1 ... DIR/sN, each with a run script that
-# execs the command (few processes: 1,000 mkdir would take seconds).
-run_scripts() {
-	local dir=$1 n=$2 args=$3 i
-	mkdir "$dir"
-	(cd "$dir" && seq -f 's%.0f' "$n" | xargs mkdir)
-	for i in $(seq "$n"); do
-		printf '#!/bin/sh\nexec %s%s\n' "$BSVC" "${args//%i/$i}" >"$dir/s$i/run"
-	done
-	(cd "$dir" && seq -f 's%.0f/run' "$n" | xargs chmod 755)
-}
-
-# One service directory per service, a run script that execs the command.
-conf_runit() {
-	local dir=$1 n=$2 args=$3 i
-	run_scripts "$dir/service" "$n" "$args"
-	# runsvdir does not scan a directory changed within the current second
-	# (it waits for the next one); a real service directory is older.
-	touch -d '-1 min' "$dir/service"
-}
-
-conf_s6() {
-	local dir=$1 n=$2 args=$3 i
-	run_scripts "$dir/scan" "$n" "$args"
-}
-
-conf_supervisord() {
-	local dir=$1 n=$2 args=$3 i
-	{
-		cat <<EOF
-[supervisord]
-nodaemon=true
-logfile=/dev/stdout
-logfile_maxbytes=0
-pidfile=$dir/supervisord.pid
-childlogdir=$dir
-minfds=$((n * 4 + 1024))
-
-EOF
-		for i in $(seq "$n"); do
-			cat <<EOF
-[program:s$i]
-command=$BSVC${args//%i/$i}
-startsecs=0
-autorestart=true
-stopwaitsecs=5
-redirect_stderr=true
-stdout_logfile=/dev/stdout
-stdout_logfile_maxbytes=0
-
-EOF
-		done
-	} >"$dir/supervisord.conf"
-}
-
 # ---- how each is started and stopped ---------------------------------------
+# (configured by conf_SUP DIR N ARGS, in bench/lib.sh)
 
 # cmd_SUP DIR N: sets CMD to the supervisor's command line.
 cmd_floor() { CMD=("$WORK/floor" -f "$1/floor.services"); }
@@ -161,20 +78,11 @@ stop_supervisord() { kill -TERM "$2"; }
 # launch SUP N ARGS: writes the config, starts the supervisor under a probe
 # reaper; sets DIR, REAPER, SPID (the supervisor) and T0 (its start).
 launch() {
-	local sup=$1 n=$2 args=$3 i
+	local sup=$1 n=$2 args=$3
 	DIR=$(mktemp -d "$WORK/$sup.XXXX")
 	"conf_$sup" "$DIR" "$n" "${args//%d/$DIR}"
 	"cmd_$sup" "$DIR" "$n"
-	(cd "$DIR" && exec "$WORK/probe" run "$DIR/pid" "${CMD[@]}" \
-		>"$DIR/log" 2>&1 </dev/null) &
-	REAPER=$!
-	REAPERS+=("$REAPER")
-	for i in $(seq 500); do
-		[ -s "$DIR/pid" ] && break
-		sleep 0.01
-	done
-	[ -s "$DIR/pid" ] || bench_die "$sup: probe did not start"
-	read -r SPID T0 <"$DIR/pid"
+	bench_start "$sup" "$DIR" "${CMD[@]}"
 }
 
 # finish: stops what launch started (SIGKILL to the whole tree).

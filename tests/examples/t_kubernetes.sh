@@ -43,41 +43,11 @@
 set -uo pipefail
 export LC_ALL=C
 
-case ${TEND:-} in
-/* | '') ;;
-*/*) TEND=$PWD/$TEND ;;
-esac
-case ${TENDCTL:-} in
-/* | '') ;;
-*/*) TENDCTL=$PWD/$TENDCTL ;;
-esac
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-cd "$ROOT" || exit 2
-EX=examples/kubernetes
-
-# shellcheck source=scripts/lib/webstack.sh
-. scripts/lib/webstack.sh
-
-if [ "$(id -u)" != 0 ]; then
-	echo "t_kubernetes: must run as root (namespaces, mounts, users)" >&2
-	exit 2
-fi
-webstack_install || exit 2
+# shellcheck source=tests/webstack/lib.sh
+. "$(dirname "$0")/../webstack/lib.sh" # from here on, in the tree's top
+webstack_test_init t_kubernetes "namespaces, mounts, users"
 tend_install_packages python3-yaml iproute2 util-linux curl || exit 2
-if [ -z "${TEND:-}" ]; then
-	TEND=$ROOT/build-release/tend
-	if [ ! -x "$TEND" ] || [ ! -x "$ROOT/build-release/tendctl" ]; then
-		tend_install_packages "${TEND_BUILD_PACKAGES[@]}" || exit 2
-		{ [ -f build-release/build.ninja ] ||
-			meson setup build-release --buildtype=release >/dev/null; } &&
-			ninja -C build-release tend tendctl >/dev/null || exit 2
-	fi
-fi
-[ -n "${TENDCTL:-}" ] || TENDCTL=$(dirname "$TEND")/tendctl
-if [ ! -x "$TEND" ] || [ ! -x "$TENDCTL" ]; then
-	echo "t_kubernetes: no tend or tendctl at $TEND, $TENDCTL" >&2
-	exit 2
-fi
+EX=examples/kubernetes
 
 # tests/integration/lib.sh: the temp dir $T, wait_for, bg, the namespace
 # helpers and a cleanup that stops every process the test started. Its
@@ -85,25 +55,8 @@ fi
 export TEND TESTCHILD=unused
 # shellcheck source=tests/integration/lib.sh
 . tests/integration/lib.sh
-
-passed=0
-failed=0
-ok() { printf 'PASS: %s\n' "$*"; passed=$((passed + 1)); }
-bad() { printf 'FAIL: %s\n' "$*"; failed=$((failed + 1)); }
-check() { # check DESCRIPTION CMD...
-	local d=$1
-	shift
-	if "$@"; then ok "$d"; else bad "$d"; fi
-}
+counting # ok, bad, check, summary; fail counts itself
 not() { ! "$@"; }
-summary() { echo "$passed passed, $failed failed"; }
-# lib.sh's fail (a wait that timed out, ...) ends the test: count it first.
-fail() {
-	bad "$*"
-	_dump
-	summary
-	exit 1
-}
 
 # ------------------------------------------------------------------ lint
 

@@ -3,7 +3,8 @@
  * LLVMFuzzerTestOneInput: libFuzzer calls it in a clang build (meson
  * -Dfuzz=true, see scripts/fuzz); replay.c calls it for each file of a
  * corpus in every other build, so the seeds and the regression inputs run
- * with the unit tests too.
+ * with the unit tests too. check_logfmt.c (a unit test) takes its UTF-8
+ * oracle from here as well.
  */
 #ifndef TEND_FUZZ_H
 #define TEND_FUZZ_H

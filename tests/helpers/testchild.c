@@ -583,39 +583,47 @@ static void wait_pipe(int fd)
 	close(fd);
 }
 
-static int cmd_tree(int argc, char **argv)
+/*
+ * Forks a child that records to path (start_recording), in a session of
+ * its own with new_session, in this process group otherwise, then waits
+ * forever; returns once the child is ready.
+ */
+static void fork_recorder(const char *path, int new_session)
 {
 	int p[2];
 	pid_t pid;
 
-	if (argc < 2)
-		usage();
-	parse_exit_specs(argc - 2, argv + 2);
 	if (pipe2(p, O_CLOEXEC) < 0)
 		die_msg("pipe: %s", strerror(errno));
 	pid = fork();
 	if (pid < 0)
 		die_msg("fork: %s", strerror(errno));
 	if (pid == 0) {
-		/* Same process group as the parent. */
 		close(p[0]);
-		start_recording(argv[1]);
+		if (new_session && setsid() < 0)
+			die_msg("setsid: %s", strerror(errno));
+		start_recording(path);
 		close(p[1]);
 		wait_forever();
 	}
 	close(p[1]);
+	wait_pipe(p[0]);
+}
+
+static int cmd_tree(int argc, char **argv)
+{
+	if (argc < 2)
+		usage();
+	parse_exit_specs(argc - 2, argv + 2);
 	/* The parent says ready only once the grandchild is, so a test that
 	 * waits for FILE1's ready line may signal the whole group. */
-	wait_pipe(p[0]);
+	fork_recorder(argv[1], 0);
 	start_recording(argv[0]);
 	wait_forever();
 }
 
 static int cmd_straggler(int argc, char **argv)
 {
-	int p[2];
-	pid_t pid;
-
 	if (argc == 2 && strcmp(argv[1], "--ignore-term") == 0) {
 		parse_exit_specs(0, NULL);
 	} else if (argc == 1) {
@@ -624,21 +632,7 @@ static int cmd_straggler(int argc, char **argv)
 	} else {
 		usage();
 	}
-	if (pipe2(p, O_CLOEXEC) < 0)
-		die_msg("pipe: %s", strerror(errno));
-	pid = fork();
-	if (pid < 0)
-		die_msg("fork: %s", strerror(errno));
-	if (pid == 0) {
-		close(p[0]);
-		if (setsid() < 0)
-			die_msg("setsid: %s", strerror(errno));
-		start_recording(argv[0]);
-		close(p[1]);
-		wait_forever();
-	}
-	close(p[1]);
-	wait_pipe(p[0]);
+	fork_recorder(argv[0], 1);
 	exit(0);
 }
 
@@ -1311,46 +1305,80 @@ static int tcp_listen(int port)
 	return fd;
 }
 
-static int cmd_listen(int argc, char **argv)
-{
-	const char *hang = NULL;
-	long after = 0;
-	int port, lfd = -1;
+/* What `listen` and `http` are told: PORT FILE [OPTION VALUE...]. */
+struct server_opts {
+	int port;
+	long after;	  /* --after MS */
+	const char *hang; /* --hang-file PATH */
+	long fail_first;  /* http only: --fail-first N */
+	int status;	  /* http only: --status CODE */
+};
 
+/*
+ * Parses the arguments of a server mode (http: the options of `http` too),
+ * the record file into stamp_opt.path; -1 when they are wrong.
+ */
+static int server_args(int argc, char **argv, int http, struct server_opts *o)
+{
 	if (argc < 2)
-		usage();
-	port = parse_int(argv[0], 1, 65535, "port");
+		return -1;
+	o->port = parse_int(argv[0], 1, 65535, "port");
+	o->after = 0;
+	o->hang = NULL;
+	o->fail_first = 0;
+	o->status = 503;
 	stamp_opt.path = argv[1];
 	for (int i = 2; i < argc; i++) {
 		if (i + 1 >= argc)
-			usage();
+			return -1;
 		if (strcmp(argv[i], "--after") == 0)
-			after = parse_int(argv[++i], 0, INT_MAX, "delay");
+			o->after = parse_int(argv[++i], 0, INT_MAX, "delay");
 		else if (strcmp(argv[i], "--hang-file") == 0)
-			hang = argv[++i];
+			o->hang = argv[++i];
+		else if (http && strcmp(argv[i], "--fail-first") == 0)
+			o->fail_first =
+				parse_int(argv[++i], 0, INT_MAX, "count");
+		else if (http && strcmp(argv[i], "--status") == 0)
+			o->status = parse_int(argv[++i], 100, 599, "status");
 		else
-			usage();
+			return -1;
 	}
+	return 0;
+}
+
+/* A server starts: its stop signals, the "start" line, the --after delay. */
+static void server_start(const struct server_opts *o)
+{
 	server_signals();
 	stamp_line("start", NULL, 0, 0);
-	if (after > 0)
-		sleep_ms(after);
+	if (o->after > 0)
+		sleep_ms(o->after);
+}
+
+static int cmd_listen(int argc, char **argv)
+{
+	struct server_opts o;
+	int lfd = -1;
+
+	if (server_args(argc, argv, 0, &o) < 0)
+		usage();
+	server_start(&o);
 	for (;;) {
 		struct pollfd p;
-		int down = exists(hang);
+		int down = exists(o.hang);
 
 		if (down && lfd >= 0) {
 			stamp_line("close", NULL, 0, 0);
 			close(lfd);
 			lfd = -1;
 		} else if (!down && lfd < 0) {
-			lfd = tcp_listen(port);
+			lfd = tcp_listen(o.port);
 		}
 		p.fd = lfd;
 		p.events = POLLIN;
 		p.revents = 0;
 		/* With a hang file, looked at every 20 ms. */
-		if (poll(&p, 1, hang != NULL ? 20 : -1) > 0 &&
+		if (poll(&p, 1, o.hang != NULL ? 20 : -1) > 0 &&
 		    (p.revents & POLLIN)) {
 			int c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 
@@ -1427,35 +1455,16 @@ static int cmd_http(int argc, char **argv)
 	};
 	static struct http_conn conns[MAX_CONNS];
 	struct pollfd pfd[MAX_CONNS + 1];
-	const char *hang = NULL;
-	long after = 0, fail_first = 0, answered = 0;
-	int port, status = 503, lfd;
+	struct server_opts o;
+	long answered = 0;
+	int lfd;
 
-	if (argc < 2)
+	if (server_args(argc, argv, 1, &o) < 0)
 		usage();
-	port = parse_int(argv[0], 1, 65535, "port");
-	stamp_opt.path = argv[1];
-	for (int i = 2; i < argc; i++) {
-		if (i + 1 >= argc)
-			usage();
-		if (strcmp(argv[i], "--after") == 0)
-			after = parse_int(argv[++i], 0, INT_MAX, "delay");
-		else if (strcmp(argv[i], "--fail-first") == 0)
-			fail_first = parse_int(argv[++i], 0, INT_MAX, "count");
-		else if (strcmp(argv[i], "--status") == 0)
-			status = parse_int(argv[++i], 100, 599, "status");
-		else if (strcmp(argv[i], "--hang-file") == 0)
-			hang = argv[++i];
-		else
-			usage();
-	}
 	for (int i = 0; i < MAX_CONNS; i++)
 		conns[i].fd = -1;
-	server_signals();
-	stamp_line("start", NULL, 0, 0);
-	if (after > 0)
-		sleep_ms(after);
-	lfd = tcp_listen(port);
+	server_start(&o);
+	lfd = tcp_listen(o.port);
 	for (;;) {
 		pfd[0].fd = lfd;
 		pfd[0].events = POLLIN;
@@ -1503,14 +1512,14 @@ static int cmd_http(int argc, char **argv)
 			if (memmem(k->buf, k->len, "\r\n\r\n", 4) == NULL &&
 			    k->len < sizeof(k->buf))
 				continue;
-			if (count_take(hang)) {
+			if (count_take(o.hang)) {
 				/* Kept open, never answered: the prober's
 				 * attempt times out. */
 				stamp_line("hang", NULL, 0, 0);
 				k->held = 1;
 				continue;
 			}
-			code = answered < fail_first ? status : 200;
+			code = answered < o.fail_first ? o.status : 200;
 			answered++;
 			n = snprintf(ans, sizeof(ans),
 				     "HTTP/1.0 %d %s\r\nContent-Length: 0\r\n"

@@ -64,6 +64,33 @@ pass() {
 	exit 0
 }
 
+# counting: for the scripts that count their checks and go on after a
+# failed one, ending with "N passed, N failed" (tests/soak,
+# tests/examples), rather than stop at the first failure. Sets passed and
+# failed to 0 and defines ok DESCRIPTION, bad DESCRIPTION, check
+# DESCRIPTION CMD [ARG...] (ok when CMD succeeds, else bad) and summary (the
+# last line); fail (a wait that timed out, ...) still ends the script, but
+# counts itself and prints the summary first.
+# shellcheck disable=SC2317 # what it defines is called later
+counting() {
+	passed=0
+	failed=0
+	ok() { printf 'PASS: %s\n' "$*"; passed=$((passed + 1)); }
+	bad() { printf 'FAIL: %s\n' "$*"; failed=$((failed + 1)); }
+	check() {
+		local d=$1
+		shift
+		if "$@"; then ok "$d"; else bad "$d"; fi
+	}
+	summary() { echo "$passed passed, $failed failed"; }
+	fail() {
+		bad "$*"
+		_dump
+		summary
+		exit 1
+	}
+}
+
 # ------------------------------------------------------------------- timing
 
 # Sets NOW_MS to the wall clock in milliseconds (no fork).
@@ -109,6 +136,20 @@ wait_for() {
 		if ((NOW_MS >= deadline)); then
 			fail "timed out after ${timeout}s waiting for: $*${WAIT_WHY:+ ($WAIT_WHY)}"
 		fi
+		_nap
+	done
+}
+
+# wait_quiet TIMEOUT_SECONDS CMD [ARG...]: as wait_for, but returns 1 on
+# timeout instead of failing the test (for a check that is counted).
+wait_quiet() {
+	local deadline
+	now_ms
+	deadline=$((NOW_MS + $(_scale "$1") * 1000))
+	shift
+	until "$@"; do
+		now_ms
+		((NOW_MS < deadline)) || return 1
 		_nap
 	done
 }
@@ -342,6 +383,28 @@ wait_exit() {
 # wait_gone PID TIMEOUT: for a process that is not our child.
 wait_gone() {
 	WAIT_WHY="pid $1 to disappear" wait_for "$2" not_alive "$1"
+}
+
+# term_tend TIMEOUT [LABEL]: SIGTERM to tend, which must exit with 0
+# within TIMEOUT seconds; LABEL (e.g. "[ns]") heads the failure message.
+term_tend() {
+	kill -TERM "$TEND_PID"
+	wait_exit "$JOB_PID" "$1"
+	expect_eq "${2:+$2 }tend's exit status after SIGTERM" 0 "$EXIT_CODE"
+}
+
+# term_tend_within MS [LABEL [NOTE]]: term_tend, and tend must be gone
+# within MS milliseconds of the SIGTERM (its shutdown-timeout); logs how
+# long it took ("exit 0 N ms after SIGTERM", then NOTE).
+term_tend_within() {
+	local t0
+	now_ms
+	t0=$NOW_MS
+	term_tend $(($1 / 1000 + 10)) "${2-}"
+	now_ms
+	((NOW_MS - t0 < $1)) ||
+		fail "${2:+$2 }tend took $((NOW_MS - t0)) ms to exit after SIGTERM: shutdown-timeout is $(($1 / 1000)) s"
+	log "${2:+$2 }exit 0 $((NOW_MS - t0)) ms after SIGTERM${3:+ $3}"
 }
 
 # ----------------------------------------------------------- record files
@@ -778,6 +841,14 @@ netns_isolated() {
 	[ "$mine" != "$theirs" ]
 }
 
+# start_tend_netns MODE ARGS...: start_tend in a network namespace of its
+# own; returns once tend is in it.
+start_tend_netns() {
+	TEND_WRAP=("$TESTCHILD" netns)
+	start_tend "$@"
+	WAIT_WHY="tend in a network namespace of its own" wait_for 10 netns_isolated
+}
+
 # port_listening PORT: a TCP socket listens on PORT in tend's network
 # namespace (/proc/TEND_PID/net/tcp).
 port_listening() {
@@ -912,6 +983,31 @@ _run_at_exit() {
 	done
 	(exit "$rc")
 	_cleanup
+}
+
+# full_tmpfs DIR KIB [OUT]: a full filesystem at DIR for the next
+# start_tend ns (sets TEND_WRAP): in tend's mount namespace, a tmpfs of KIB
+# KiB, all but 8 KiB of it taken by DIR/filler (remove it to free the
+# space); with OUT, tend's stdout is the file DIR/OUT. Makes DIR. When this
+# machine cannot mount a tmpfs (not root, ...), the test passes here with a
+# SKIP line.
+full_tmpfs() {
+	if [ "$(id -u)" != 0 ]; then
+		log "SKIP the full filesystem case: mounting a tmpfs needs root"
+		pass
+	fi
+	mkdir "$1" || fail "mkdir $1"
+	# shellcheck disable=SC2016
+	if ! unshare --mount /bin/sh -c 'mount -t tmpfs -o size="$2"k tmpfs "$1"' \
+		sh "$1" "$2" >"$T/mount.txt" 2>&1; then
+		log "SKIP the full filesystem case: cannot mount a tmpfs here: $(cat "$T/mount.txt")"
+		pass
+	fi
+	# shellcheck disable=SC2016
+	TEND_WRAP=(/bin/sh -c 'mount -t tmpfs -o size="$2"k tmpfs "$1" &&
+		head -c "$3" /dev/zero >"$1/filler" && d=$1 out=$4 && shift 4 &&
+		if [ -n "$out" ]; then exec "$@" >"$d/$out"; else exec "$@"; fi' \
+		sh "$1" "$2" $((($2 - 8) * 1024)) "${3-}")
 }
 
 # tend_execd: TEND_PID runs $TEND, not one of the TEND_WRAP programs that

@@ -98,7 +98,5 @@ need(v[2]["pid"] == new, "starting -> running event: pid %r, expected %d" % (v[2
 if errs:
     raise SystemExit("\n".join(errs))
 PY
-kill -TERM "$TEND_PID"
-wait_exit "$JOB_PID" 20
-expect_eq "tend's exit status after SIGTERM" 0 "$EXIT_CODE"
+term_tend 20
 pass

@@ -92,7 +92,5 @@ svc_is lazy state stopped || fail "lazy after stop: $(svc_json lazy state)"
 ctl_expect 0 check
 holds 1000 "lazy started after stop" runs_are lazy 2
 
-kill -TERM "$TEND_PID"
-wait_exit "$JOB_PID" 20
-expect_eq "tend's exit status after SIGTERM" 0 "$EXIT_CODE"
+term_tend 20
 pass

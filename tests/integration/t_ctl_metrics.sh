@@ -141,7 +141,5 @@ PY
 ctl_expect 0 --json metrics
 grep -q '^tend_orphans_reaped_total 3$' <<<"$CTL_OUT" || fail "metrics --json: '$CTL_OUT'"
 
-kill -TERM "$TEND_PID"
-wait_exit "$JOB_PID" 20
-expect_eq "tend's exit status after SIGTERM" 0 "$EXIT_CODE"
+term_tend 20
 pass

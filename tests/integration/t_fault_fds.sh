@@ -102,17 +102,7 @@ no_busy_loop() {
 	((c1 - c0 < 1000)) || fail "[$name] tend used $((c1 - c0)) ms of CPU in 3 s"
 }
 
-shutdown_ok() {
-	local t0
-	now_ms
-	t0=$NOW_MS
-	kill -TERM "$TEND_PID"
-	wait_exit "$JOB_PID" 15
-	now_ms
-	expect_eq "[$1] tend's exit status after SIGTERM" 0 "$EXIT_CODE"
-	((NOW_MS - t0 < 5000)) || fail "[$1] tend took $((NOW_MS - t0)) ms to exit: shutdown-timeout is 5 s"
-	log "[$1] exit 0 $((NOW_MS - t0)) ms after SIGTERM"
-}
+shutdown_ok() { term_tend_within 5000 "[$1]"; }
 
 # ---- started with a hard limit of 64
 LIMIT=64

@@ -89,15 +89,7 @@ scenario() {
 	after=$(running_pids)
 	log "[$name] limit raised: $after"
 
-	now_ms
-	t0=$NOW_MS
-	kill -TERM "$TEND_PID"
-	wait_exit "$JOB_PID" 15
-	now_ms
-	expect_eq "[$name] tend's exit status after SIGTERM" 0 "$EXIT_CODE"
-	((NOW_MS - t0 < 5000)) ||
-		fail "[$name] tend took $((NOW_MS - t0)) ms to exit: shutdown-timeout is 5 s"
-	log "[$name] exit 0 $((NOW_MS - t0)) ms after SIGTERM"
+	term_tend_within 5000 "[$name]"
 }
 
 conf() {

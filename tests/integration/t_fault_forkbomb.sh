@@ -105,14 +105,7 @@ scenario() {
 	# Shutdown during a bomb.
 	ctl_expect 0 start bomb
 	WAIT_WHY="[$name] the bomb at its limit again" wait_for 15 has_stamps "$rec" limit 2
-	now_ms
-	t0=$NOW_MS
-	kill -TERM "$TEND_PID"
-	wait_exit "$JOB_PID" 15
-	now_ms
-	expect_eq "[$name] tend's exit status after SIGTERM" 0 "$EXIT_CODE"
-	((NOW_MS - t0 < 5000)) || fail "[$name] tend took $((NOW_MS - t0)) ms to exit: shutdown-timeout is 5 s"
-	log "[$name] exit 0 $((NOW_MS - t0)) ms after SIGTERM during the bomb"
+	term_tend_within 5000 "[$name]" "during the bomb"
 }
 
 # ---- a pids cgroup around the namespace

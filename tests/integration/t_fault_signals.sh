@@ -144,12 +144,5 @@ holds 300 "a SIGUSR1 forwarded twice: was $c0" counts_are "$want"
 WAIT_WHY="no zombie under tend" wait_for 5 no_zombies_under "$TEND_PID"
 log "reloads logged: $(grep -c 'reloaded' "$ERR")"
 
-now_ms
-t0=$NOW_MS
-kill -TERM "$TEND_PID"
-wait_exit "$JOB_PID" 15
-now_ms
-expect_eq "tend's exit status after SIGTERM" 0 "$EXIT_CODE"
-((NOW_MS - t0 < 5000)) || fail "tend took $((NOW_MS - t0)) ms to exit after SIGTERM"
-log "exit 0 $((NOW_MS - t0)) ms after SIGTERM"
+term_tend_within 5000
 pass

@@ -52,17 +52,7 @@ restarted() {
 		ctl_true "[s for s in d['services'] if s['name'] == 't'][0]['pid'] not in (None, $p) and [s for s in d['services'] if s['name'] == 't'][0]['state'] == 'running'"
 	WAIT_WHY="[$1] no zombie under tend" wait_for 5 no_zombies_under "$TEND_PID"
 }
-shutdown_ok() {
-	local t0
-	now_ms
-	t0=$NOW_MS
-	kill -TERM "$TEND_PID"
-	wait_exit "$JOB_PID" 15
-	now_ms
-	expect_eq "[$1] tend's exit status after SIGTERM" 0 "$EXIT_CODE"
-	((NOW_MS - t0 < 5000)) || fail "[$1] tend took $((NOW_MS - t0)) ms to exit"
-	log "[$1] exit 0 $((NOW_MS - t0)) ms after SIGTERM"
-}
+shutdown_ok() { term_tend_within 5000 "[$1]"; }
 
 # ---- stdout closed
 # shellcheck disable=SC2016

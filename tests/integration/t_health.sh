@@ -52,9 +52,7 @@ service "nev" {
 	restart = never
 }
 CONF
-TEND_WRAP=("$TESTCHILD" netns)
-start_tend ns -c "$T/tend.conf"
-WAIT_WHY="tend in a network namespace of its own" wait_for 10 netns_isolated
+start_tend_netns ns -c "$T/tend.conf"
 
 # ex before its first check.
 wait_stamps "$T/ex.rec" start 1 15
@@ -244,7 +242,5 @@ stamp_count "$T/nevprobe.rec" probe-end
 expect_eq "checks of nev" 2 "$STAMP_N"
 log "nev: failed after 2 failed checks ($reason)"
 
-kill -TERM "$TEND_PID"
-wait_exit "$JOB_PID" 20
-expect_eq "tend's exit status after SIGTERM" 0 "$EXIT_CODE"
+term_tend 20
 pass

@@ -95,9 +95,7 @@ out_lines() {
 	((n >= total_out))
 }
 WAIT_WHY="all $total_out stdout lines at the consumer" wait_for 60 out_lines
-kill -TERM "$TEND_PID"
-wait_exit "$JOB_PID" 20
-expect_eq "tend's exit status after SIGTERM" 0 "$EXIT_CODE"
+term_tend 20
 wait_exit "$READER_PID" 10
 expect_eq "the consumer's exit status" 0 "$EXIT_CODE"
 writers_check "$T/tend.out" "$ERR"

@@ -163,9 +163,7 @@ for tag, first, _ in runs[1:]:
 print("followed %d lines: %s" % (len(got), ", ".join("%s %d..%d" % tuple(r) for r in runs)))
 PY
 log "log -f: $(cat "$T/py.txt")"
-kill -TERM "$TEND_PID"
-wait_exit "$JOB_PID" 20
-expect_eq "tend's exit status after SIGTERM" 0 "$EXIT_CODE"
+term_tend 20
 
 # A small ring.
 "$TESTCHILD" lines 200 --tag r --len 99 >"$T/ring.exp" || fail "testchild lines"
@@ -186,7 +184,5 @@ expect_eq "tendctl log -n 1000 ring with log-buffer 4096 (40 lines of 100 bytes 
 ctl_expect 0 log ring
 expect_eq "tendctl log ring with log-buffer 4096" "$(tail -n 10 "$T/ring.exp")" "$CTL_OUT"
 log "log-buffer 4096: the last 40 lines of 100 bytes"
-kill -TERM "$TEND_PID"
-wait_exit "$JOB_PID" 20
-expect_eq "tend's exit status after SIGTERM" 0 "$EXIT_CODE"
+term_tend 20
 pass

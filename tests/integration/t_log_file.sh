@@ -162,9 +162,7 @@ done
 expect_eq "tend's stdout (every service logs to a file)" "" "$(cat "$OUT")"
 grep -v '^tend: ' "$ERR" | head -n 3 >"$T/stray.txt"
 [ -s "$T/stray.txt" ] && fail "tend's stderr holds lines that are not tend's own: $(cat "$T/stray.txt")"
-kill -TERM "$TEND_PID"
-wait_exit "$JOB_PID" 20
-expect_eq "tend's exit status after SIGTERM" 0 "$EXIT_CODE"
+term_tend 20
 
 # log-timestamps.
 write_conf "$T/ts.conf" <<CONF
@@ -193,30 +191,16 @@ print("timestamped file lines, e.g. %r" % got[0])
 PY
 log "$(cat "$T/py.txt")"
 
-# A full filesystem.
-if [ "$(id -u)" != 0 ]; then
-	log "SKIP the full filesystem case: mounting a tmpfs needs root"
-	pass
-fi
+# A full filesystem: in tend's mount namespace (unshare --mount-proc makes
+# one), a 64 KiB tmpfs, 56 KiB of it taken by a file the test removes later.
 F=$T/full
-mkdir "$F" || fail "mkdir"
-# shellcheck disable=SC2016
-if ! unshare --mount /bin/sh -c 'mount -t tmpfs -o size=64k tmpfs "$1"' sh "$F" \
-	>"$T/mount.txt" 2>&1; then
-	log "SKIP the full filesystem case: cannot mount a tmpfs here: $(cat "$T/mount.txt")"
-	pass
-fi
+full_tmpfs "$F" 64
 write_conf "$T/full.conf" <<CONF
 service "fill" {
 	command = "$TESTCHILD tick 2 --tag f --len 99"
 	log = "file:$F/fill.log"
 }
 CONF
-# In tend's mount namespace (unshare --mount-proc makes one): a 64 KiB
-# tmpfs, 56 KiB of it taken by a file the test removes later.
-# shellcheck disable=SC2016
-TEND_WRAP=(/bin/sh -c 'mount -t tmpfs -o size=64k tmpfs "$1" &&
-	head -c 57344 /dev/zero >"$1/filler" && shift && exec "$@"' sh "$F")
 RUN=full start_tend ns -c "$T/full.conf"
 froot=/proc/$TEND_PID/root$F
 WAIT_WHY="fill running" wait_for 10 svc_is fill state running
@@ -266,7 +250,5 @@ print("fill.log: lines %d..%d, %d missing in %d gap(s), %d counted dropped, %d m
       % (nums[0], nums[-1], missing, gaps, dropped, len(bad)))
 PY
 log "$(cat "$T/py.txt")"
-kill -TERM "$TEND_PID"
-wait_exit "$JOB_PID" 20
-expect_eq "tend's exit status after SIGTERM" 0 "$EXIT_CODE"
+term_tend 20
 pass

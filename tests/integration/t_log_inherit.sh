@@ -88,9 +88,7 @@ svc_is nul state running || fail "nul is not running: $(svc_json nul state)"
 ctl_expect 0 --json status
 touch "$T/go"
 WAIT_WHY="busy done" wait_for 30 svc_is busy state "done"
-kill -TERM "$TEND_PID"
-wait_exit "$JOB_PID" 20
-expect_eq "tend's exit status after SIGTERM" 0 "$EXIT_CODE"
+term_tend 20
 wait_exit "$READER_PID" 10
 grep -aq 'inhl 1/3' "$T/tend.out" || fail "inhl's lines are not on tend's stdout"
 grep -aq 'inhl |' "$T/tend.out" && fail "inhl's lines are prefixed: $(grep -a 'inhl' "$T/tend.out" | head -n 3)"

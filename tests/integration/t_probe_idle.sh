@@ -59,9 +59,7 @@ WAIT_WHY="every service running" wait_for 15 ctl_true \
 WAIT_WHY="tend idle" wait_for 10 quiet
 measure "no probe"
 ((DELTA <= 2)) || fail "tend woke up $DELTA times in 2 s of idleness with no probe configured"
-kill -TERM "$TEND_PID"
-wait_exit "$JOB_PID" 20
-expect_eq "tend's exit status after SIGTERM" 0 "$EXIT_CODE"
+term_tend 20
 
 # 2. Ready probes, all done.
 write_conf "$T/ready.conf" <<CONF
@@ -93,9 +91,7 @@ WAIT_WHY="every service running and ready" wait_for 15 ctl_true \
 WAIT_WHY="tend idle" wait_for 10 quiet
 measure "ready probes done"
 ((DELTA <= 2)) || fail "tend woke up $DELTA times in 2 s of idleness once its ready probes succeeded"
-kill -TERM "$TEND_PID"
-wait_exit "$JOB_PID" 20
-expect_eq "tend's exit status after SIGTERM" 0 "$EXIT_CODE"
+term_tend 20
 
 # 3. A health check every 0.2 s: the measure sees it.
 write_conf "$T/health.conf" <<CONF
@@ -110,7 +106,5 @@ RUN=health start_tend ns -c "$T/health.conf"
 WAIT_WHY="t healthy" wait_for 15 svc_is t health healthy
 measure "a health check every 0.2 s"
 ((DELTA >= 5)) || fail "tend woke up only $DELTA times in 2 s with a health check every 0.2 s: the measure does not see wakeups"
-kill -TERM "$TEND_PID"
-wait_exit "$JOB_PID" 20
-expect_eq "tend's exit status after SIGTERM" 0 "$EXIT_CODE"
+term_tend 20
 pass

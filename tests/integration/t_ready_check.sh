@@ -32,9 +32,7 @@ service "off" {
 	disabled = true
 }
 CONF
-TEND_WRAP=("$TESTCHILD" netns)
-start_tend ns -c "$T/tend.conf"
-WAIT_WHY="tend in a network namespace of its own" wait_for 10 netns_isolated
+start_tend_netns ns -c "$T/tend.conf"
 
 # check_while RC KIND ARGS...: `tendctl check ARGS` exits RC; conclusive
 # only if db's KIND stamp (what makes it ready) came after the answer.

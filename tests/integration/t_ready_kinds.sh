@@ -88,9 +88,7 @@ service "baredep" {
 	depends = {"bare"}
 }
 CONF
-TEND_WRAP=("$TESTCHILD" netns)
-start_tend ns -c "$T/tend.conf"
-WAIT_WHY="tend in a network namespace of its own" wait_for 10 netns_isolated
+start_tend_netns ns -c "$T/tend.conf"
 
 # While the delayed ones are not ready: starting, not ready, and their
 # dependents waiting. Conclusive only when the stamps that make them ready
@@ -224,9 +222,7 @@ order "exec's probe succeeded" "$STAMP_MS" execdep
 WAIT_WHY="every service running and ready" wait_for 10 ctl_true \
 	"all(s['state'] == 'running' and s['ready'] for s in d['services'])"
 
-kill -TERM "$TEND_PID"
-wait_exit "$JOB_PID" 20
-expect_eq "tend's exit status after SIGTERM" 0 "$EXIT_CODE"
+term_tend 20
 
 # notify: who may say READY=1. tend as a subreaper: this test's pid is the
 # one tend sees.
@@ -292,7 +288,5 @@ expect_eq "nf's state after STOPPING=1" running "$(svc_json nf state)"
 ctl_expect 1 check nf
 log "STOPPING=1: nf running, not ready, check nf exits 1 ($CTL_OUT)"
 
-kill -TERM "$TEND_PID"
-wait_exit "$JOB_PID" 20
-expect_eq "tend's exit status after SIGTERM" 0 "$EXIT_CODE"
+term_tend 20
 pass

@@ -47,9 +47,7 @@ service "closer" {
 	disabled = true
 }
 CONF
-TEND_WRAP=("$TESTCHILD" netns)
-start_tend ns -c "$T/tend.conf"
-WAIT_WHY="tend in a network namespace of its own" wait_for 10 netns_isolated
+start_tend_netns ns -c "$T/tend.conf"
 WAIT_WHY="marker running" wait_for 15 svc_is marker state running
 port_listening 17401 && fail "port 17401 is in use in tend's network namespace"
 events_connect "$T/ev.out" marker
@@ -165,9 +163,7 @@ log "closer: failed ($reason)"
 ctl_expect 1 check
 log "check: $CTL_OUT"
 
-kill -TERM "$TEND_PID"
-wait_exit "$JOB_PID" 20
-expect_eq "tend's exit status after SIGTERM" 0 "$EXIT_CODE"
+term_tend 20
 
 # A critical service never ready.
 write_conf "$T/crit.conf" <<CONF

@@ -85,7 +85,5 @@ ctl_expect 0 restart web
 log "root's status and restart answer meanwhile"
 unflood
 
-kill -TERM "$TEND_PID"
-wait_exit "$JOB_PID" 15
-expect_eq "tend's exit status after SIGTERM" 0 "$EXIT_CODE"
+term_tend 15
 pass

@@ -80,9 +80,7 @@ log "$(grep -c 'restart in' "$ERR") backoff lines in tend's log, e.g.: $(grep -m
 # Restarts are suspended from the stop request on: nothing starts after it.
 now_ms
 t_kill=$NOW_MS
-kill -s TERM "$TEND_PID"
-wait_exit "$JOB_PID" 15
-expect_eq "tend's exit status after SIGTERM" 0 "$EXIT_CODE"
+term_tend 15
 stamp_at "$rec" start -1
 ((STAMP_MS <= t_kill)) || fail "crash started again $((STAMP_MS - t_kill)) ms after the SIGTERM to tend"
 pass

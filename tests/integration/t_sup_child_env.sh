@@ -122,7 +122,5 @@ expect_eq "plain service's fds" "0 1 2" "$(fd_list "$PLAIN_PID")"
 expect_eq "plain service's session" "$PLAIN_PID" "$(stat_field "$PLAIN_PID" 6)"
 log "tend: SigBlk $(status_field "$TEND_PID" SigBlk) SigIgn $(status_field "$TEND_PID" SigIgn) fds $(fd_list "$TEND_PID")"
 
-kill -s TERM "$TEND_PID"
-wait_exit "$JOB_PID" 15
-expect_eq "tend's exit status after SIGTERM" 0 "$EXIT_CODE"
+term_tend 15
 pass

@@ -47,8 +47,6 @@ for mode in ns sub; do
 	expect_eq "[$mode] dep's state" waiting "$(svc_json dep state)"
 	[ ! -e "$rec" ] || fail "[$mode] dep started although missing never ran"
 	log "[$mode] exec and chdir failures are failed starts; dep still waits"
-	kill -s TERM "$TEND_PID"
-	wait_exit "$JOB_PID" 15
-	expect_eq "[$mode] tend's exit status after SIGTERM" 0 "$EXIT_CODE"
+	term_tend 15 "[$mode]"
 done
 pass

@@ -37,9 +37,7 @@ none_of_them() {
 	done
 }
 holds 1000 "a disabled service, or one from a file that is not *.conf, started" none_of_them
-kill -s TERM "$TEND_PID"
-wait_exit "$JOB_PID" 15
-expect_eq "tend's exit status after SIGTERM" 0 "$EXIT_CODE"
+term_tend 15
 for s in base a b; do
 	stamp_get "$T/$s.rec" TERM || fail "$s got no stop signal"
 done

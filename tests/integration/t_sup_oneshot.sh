@@ -44,9 +44,7 @@ expect_eq "runs of init (a oneshot done with 0)" 1 "$STAMP_N"
 stamp_count "$T/bad.rec" start
 expect_eq "runs of bad (a oneshot, restart never)" 1 "$STAMP_N"
 
-kill -s TERM "$TEND_PID"
-wait_exit "$JOB_PID" 15
-expect_eq "tend's exit status after SIGTERM" 0 "$EXIT_CODE"
+term_tend 15
 wait_stamps "$T/app.rec" TERM 1 1
 not_started || fail "blocked started during the shutdown"
 pass

@@ -127,7 +127,5 @@ nothing_changed() {
 holds 1000 "the invalid configuration changed something" nothing_changed
 log "reload error: $(tail -n +$((n_err + 1)) "$ERR" | tr '\n' '|')"
 
-kill -s TERM "$TEND_PID"
-wait_exit "$JOB_PID" 15
-expect_eq "tend's exit status after SIGTERM" 0 "$EXIT_CODE"
+term_tend 15
 pass

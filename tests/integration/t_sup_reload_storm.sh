@@ -71,7 +71,5 @@ alive "$a_pid" || fail "a (unchanged in every file) lost its first process"
 stamp_count "$T/a.rec" start
 expect_eq "runs of a (unchanged in every file)" 1 "$STAMP_N"
 
-kill -s TERM "$TEND_PID"
-wait_exit "$JOB_PID" 20
-expect_eq "tend's exit status after SIGTERM" 0 "$EXIT_CODE"
+term_tend 20
 pass

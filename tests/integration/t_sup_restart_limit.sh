@@ -40,8 +40,6 @@ expect_eq "stop signals steady got" 0 "$STAMP_N"
 log_has "service flaky: running -> failed" ||
 	fail "no 'service flaky: running -> failed' in tend's log"
 
-kill -s TERM "$TEND_PID"
-wait_exit "$JOB_PID" 15
-expect_eq "tend's exit status after SIGTERM" 0 "$EXIT_CODE"
+term_tend 15
 wait_stamps "$steady" TERM 1 1
 pass

@@ -53,8 +53,6 @@ for s in onfail0:1 never0:1 never1:1 onfail1:3 always0:3; do
 done
 alive "$TEND_PID" || fail "tend ended while steady still runs"
 
-kill -s TERM "$TEND_PID"
-wait_exit "$JOB_PID" 15
-expect_eq "tend's exit status after SIGTERM" 0 "$EXIT_CODE"
+term_tend 15
 wait_stamps "$T/steady.rec" TERM 1 1
 pass

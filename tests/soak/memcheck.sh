@@ -27,66 +27,26 @@
 set -uo pipefail
 export LC_ALL=C
 
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-: "${TEND:=$ROOT/build-debug/tend}"
-: "${TENDCTL:=$(dirname "$TEND")/tendctl}"
-: "${TESTCHILD:=$(dirname "$TEND")/tests/helpers/testchild}"
+# shellcheck source=tests/soak/lib.sh
+. "$(dirname "$0")/lib.sh"
+soak_binaries memcheck build-debug
 : "${VALGRIND:=valgrind}"
-for b in "$TEND" "$TENDCTL" "$TESTCHILD"; do
-	if [ ! -x "$b" ]; then
-		echo "memcheck: no executable $b (build first, or set TEND, TENDCTL, TESTCHILD)" >&2
-		exit 2
-	fi
-done
 if ! command -v "$VALGRIND" >/dev/null; then
 	echo "memcheck: no $VALGRIND (apt-get install valgrind)" >&2
 	exit 2
 fi
-if [ "$(id -u)" != 0 ]; then
-	echo "memcheck: must run as root (network namespace)" >&2
-	exit 2
-fi
+soak_need_root memcheck "network namespace"
 if grep -qa __asan_init "$TEND"; then
 	echo "memcheck: $TEND is built with AddressSanitizer: valgrind cannot run it" >&2
 	exit 2
 fi
-export TEND TENDCTL TESTCHILD
 
 CYCLES=${MEMCHECK_CYCLES:-200}
 SHUTDOWN_TIMEOUT=20
 
 # shellcheck source=tests/integration/lib.sh
 . "$ROOT/tests/integration/lib.sh"
-
-passed=0
-failed=0
-ok() { printf 'PASS: %s\n' "$*"; passed=$((passed + 1)); }
-bad() { printf 'FAIL: %s\n' "$*"; failed=$((failed + 1)); }
-summary() { echo "$passed passed, $failed failed"; }
-fail() {
-	bad "$*"
-	_dump
-	summary
-	exit 1
-}
-check() {
-	local d=$1
-	shift
-	if "$@"; then ok "$d"; else bad "$d"; fi
-}
-
-# wait_quiet TIMEOUT CMD...: as wait_for, but returns 1 on timeout.
-wait_quiet() {
-	local deadline
-	now_ms
-	deadline=$((NOW_MS + $(_scale "$1") * 1000))
-	shift
-	until "$@"; do
-		now_ms
-		((NOW_MS < deadline)) || return 1
-		_nap
-	done
-}
+counting
 
 ulimit -c 0
 PORT=17301
@@ -145,11 +105,8 @@ print(sum(s["restarts"] for s in d["services"]), d["orphans_reaped"],
 PY
 # st: sets CYC (restarts in all) and SVCS (name:state ...).
 st() {
-	local line
-	ctl --json status
-	[ "$CTL_RC" = 0 ] || fail "tendctl --json status: exit $CTL_RC: $CTL_ERR"
-	line=$(python3 "$T/st.py" <<<"$CTL_OUT") || fail "status --json does not parse: ${CTL_OUT:0:200}"
-	read -r CYC _ SVCS <<<"$line"
+	soak_status "$T/st.py"
+	read -r CYC _ SVCS <<<"$ST_LINE"
 }
 cycles_reach() {
 	st
@@ -196,19 +153,10 @@ VG=("$VALGRIND" --tool=memcheck --leak-check=full
 TEND_WRAP=("$TESTCHILD" netns "$TESTCHILD" closefds "${VG[@]}")
 start_tend sub -c "$T/tend.conf"
 log "tend under valgrind: pid $TEND_PID"
-answers() {
-	ctl status
-	[ "$CTL_RC" = 0 ]
-}
-WAIT_WHY="tend to answer on its socket" wait_for 60 answers
-
-bg "$TENDCTL" -S "$TEND_SOCK" events >"$T/events.out" 2>"$T/events.err"
-EVENTS_PID=$BG_PID
+soak_clients 60
 bg "$TENDCTL" -S "$TEND_SOCK" log -f m4 >"$T/follow.out" 2>"$T/follow.err"
 FOLLOW_PID=$BG_PID
-(ctl_loop) &
-CTL_PID=$!
-_PIDS+=("$CTL_PID")
+soak_loop_start
 
 now_ms
 t0=$NOW_MS
@@ -232,11 +180,8 @@ now_ms
 log "$CYC cycles in $((NOW_MS - t0)) ms"
 
 : >"$T/ctl.stop"
-WAIT_WHY="the tendctl loop to end" wait_for 300 not_alive "$CTL_PID"
-wait "$CTL_PID"
-check "the tendctl loop: $(wc -l <"$T/ctl.log") commands, every one answered as expected" \
-	test ! -s "$T/ctl.bad"
-[ -s "$T/ctl.bad" ] && head -n 20 "$T/ctl.bad" >&2
+soak_loop_end 300
+soak_loop_check
 both_alive() { alive "$EVENTS_PID" && alive "$FOLLOW_PID"; }
 check "tendctl events and log -f are still connected" both_alive
 

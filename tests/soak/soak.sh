@@ -54,21 +54,10 @@
 set -uo pipefail
 export LC_ALL=C
 
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-: "${TEND:=$ROOT/build-release/tend}"
-: "${TENDCTL:=$(dirname "$TEND")/tendctl}"
-: "${TESTCHILD:=$(dirname "$TEND")/tests/helpers/testchild}"
-for b in "$TEND" "$TENDCTL" "$TESTCHILD"; do
-	if [ ! -x "$b" ]; then
-		echo "soak: no executable $b (build first, or set TEND, TENDCTL, TESTCHILD)" >&2
-		exit 2
-	fi
-done
-if [ "$(id -u)" != 0 ]; then
-	echo "soak: must run as root (PID namespaces)" >&2
-	exit 2
-fi
-export TEND TENDCTL TESTCHILD
+# shellcheck source=tests/soak/lib.sh
+. "$(dirname "$0")/lib.sh"
+soak_binaries soak build-release
+soak_need_root soak "PID namespaces"
 
 CYCLES=${SOAK_CYCLES:-2000}
 NSVC=${SOAK_SERVICES:-50}
@@ -79,25 +68,7 @@ SHUTDOWN_TIMEOUT=10
 
 # shellcheck source=tests/integration/lib.sh
 . "$ROOT/tests/integration/lib.sh"
-
-passed=0
-failed=0
-ok() { printf 'PASS: %s\n' "$*"; passed=$((passed + 1)); }
-bad() { printf 'FAIL: %s\n' "$*"; failed=$((failed + 1)); }
-summary() { echo "$passed passed, $failed failed"; }
-# lib.sh's fail (a wait that timed out, ...) ends the test: count it first.
-fail() {
-	bad "$*"
-	_dump
-	summary
-	exit 1
-}
-# check DESCRIPTION CMD...
-check() {
-	local d=$1
-	shift
-	if "$@"; then ok "$d"; else bad "$d"; fi
-}
+counting
 
 # No core files from the services that die by SEGV or ABRT.
 ulimit -c 0
@@ -168,11 +139,8 @@ PY
 
 # st: sets CYC, REAPED and SVCS (name:state:restarts:starts ...).
 st() {
-	local line
-	ctl --json status
-	[ "$CTL_RC" = 0 ] || fail "tendctl --json status: exit $CTL_RC: $CTL_ERR"
-	line=$(python3 "$T/st.py" <<<"$CTL_OUT") || fail "status --json does not parse: ${CTL_OUT:0:200}"
-	read -r CYC REAPED SVCS <<<"$line"
+	soak_status "$T/st.py"
+	read -r CYC REAPED SVCS <<<"$ST_LINE"
 }
 
 # Counts over the services' record files: sets RUNS[name] (start lines),
@@ -193,19 +161,6 @@ recs() {
 		esac
 	done < <(cd "$T" && awk '{ f = FILENAME; sub(/\.rec$/, "", f); n[f " " $1]++ }
 		END { for (k in n) print k, n[k] }' ./*.rec | sed 's|^\./||')
-}
-
-# wait_quiet TIMEOUT CMD...: as wait_for, but returns 1 on timeout.
-wait_quiet() {
-	local deadline
-	now_ms
-	deadline=$((NOW_MS + $(_scale "$1") * 1000))
-	shift
-	until "$@"; do
-		now_ms
-		((NOW_MS < deadline)) || return 1
-		_nap
-	done
 }
 
 not_grep() { ! grep -qE -- "$1" "$2"; }
@@ -345,17 +300,8 @@ ctl_loop() {
 TEND_WRAP=("$TESTCHILD" closefds)
 start_tend ns -c "$T/tend.conf"
 log "tend pid $TEND_PID; $NSVC crashing services, $NSTEADY steady; warm-up $WARMUP cycles, then $CYCLES"
-
-answers() {
-	ctl status
-	[ "$CTL_RC" = 0 ]
-}
-WAIT_WHY="tend to answer on its socket" wait_for 30 answers
-bg "$TENDCTL" -S "$TEND_SOCK" events >"$T/events.out" 2>"$T/events.err"
-EVENTS_PID=$BG_PID
-(ctl_loop) &
-CTL_PID=$!
-_PIDS+=("$CTL_PID")
+soak_clients 30
+soak_loop_start
 
 now_ms
 T_START=$NOW_MS
@@ -467,9 +413,7 @@ nops=$(wc -l <"$T/ctl.log")
 log "tendctl loop: $nops commands; per command: how many, the slowest (ms): $(awk '
 	{ n[$1]++; if ($3 > m[$1]) m[$1] = $3 }
 	END { for (k in n) printf "%s %d %d; ", k, n[k], m[k] }' "$T/ctl.log")"
-check "the tendctl loop: $nops commands, every one answered as expected" \
-	test ! -s "$T/ctl.bad"
-[ -s "$T/ctl.bad" ] && head -n 20 "$T/ctl.bad" >&2
+soak_loop_check
 check "tendctl events saw every restart after the warm-up ($((sum_restarts - CYC0)))" \
 	wait_quiet 10 events_caught_up $((sum_restarts - CYC0))
 check "tendctl events is still connected" alive "$EVENTS_PID"
@@ -478,8 +422,7 @@ check "tendctl events is still connected" alive "$EVENTS_PID"
 
 : >"$T/ctl.stop"
 go_on
-WAIT_WHY="the tendctl loop to end" wait_for 60 not_alive "$CTL_PID"
-wait "$CTL_PID"
+soak_loop_end 60
 # The churn again, then SIGTERM in the middle of it.
 st
 c=$CYC

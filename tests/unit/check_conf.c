@@ -1877,6 +1877,10 @@ Suite *unit_suite(void)
 	Suite *s = suite_create("conf");
 	TCase *tc;
 
+	/* many services: seconds with sanitizers, on a busy machine */
+	tc = unit_tcase(s, "conf_load_many");
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_many);
 	tc = unit_tcase(s, "conf_load_text");
 	tcase_add_test(tc, test_every_key);
 	tcase_add_test(tc, test_global_defaults);
@@ -1895,7 +1899,6 @@ Suite *unit_suite(void)
 	tcase_add_loop_test(tc, test_errors, 0, N(bad));
 	tcase_add_test(tc, test_big);
 	tcase_add_test(tc, test_dup_env);
-	tcase_add_test(tc, test_many);
 	tcase_add_test(tc, test_nul_byte);
 	tcase_add_test(tc, test_empty_name);
 	tcase_add_test(tc, test_length);

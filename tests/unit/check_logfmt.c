@@ -4,6 +4,8 @@
 #include <string.h>
 #include <time.h>
 
+/* fuzz_utf8_char: valid UTF-8 by decoding, not by ctlproto's table */
+#include "../fuzz/fuzz.h"
 #include "logfmt.h"
 #include "logline.h"
 #include "unit.h"
@@ -405,45 +407,6 @@ END_TEST
 
 /* ---- json that parses, whatever the bytes ---- */
 
-/*
- * The valid UTF-8 sequence at s (n bytes left): its length, or 0. Decodes
- * the code point and checks it against the shortest form, instead of
- * ctlproto's table of second bytes.
- */
-static size_t utf8_valid(const unsigned char *s, size_t n)
-{
-	uint32_t cp, min;
-	size_t len, i;
-
-	if (s[0] < 0x80)
-		return 1;
-	if ((s[0] & 0xe0) == 0xc0) {
-		len = 2;
-		cp = s[0] & 0x1f;
-		min = 0x80;
-	} else if ((s[0] & 0xf0) == 0xe0) {
-		len = 3;
-		cp = s[0] & 0x0f;
-		min = 0x800;
-	} else if ((s[0] & 0xf8) == 0xf0) {
-		len = 4;
-		cp = s[0] & 0x07;
-		min = 0x10000;
-	} else {
-		return 0;
-	}
-	if (n < len)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
-
 /* Appends code point cp as UTF-8. */
 static size_t put_utf8(char *out, uint32_t cp)
 {
@@ -525,7 +488,7 @@ static long read_string(struct reader *rd, char *out)
 		if (c < 0x20)
 			return -1; /* raw control character */
 		if (c >= 0x80) {
-			k = utf8_valid(rd->p, (size_t)(rd->end - rd->p));
+			k = fuzz_utf8_char(rd->p, (size_t)(rd->end - rd->p));
 			if (k == 0)
 				return -1;
 			memcpy(out + n, rd->p, k);
@@ -663,7 +626,7 @@ static size_t expected_msg(const unsigned char *s, size_t n, char *out)
 	size_t i = 0, o = 0, k;
 
 	while (i < n) {
-		k = utf8_valid(s + i, n - i);
+		k = fuzz_utf8_char(s + i, n - i);
 		if (k == 0) {
 			o += put_utf8(out + o, 0xfffd);
 			i++;

@@ -54,35 +54,9 @@
 set -uo pipefail
 export LC_ALL=C
 
-case ${TEND:-} in
-/* | '') ;;
-*/*) TEND=$PWD/$TEND ;; # relative to where it was run from
-esac
-case ${TENDCTL:-} in
-/* | '') ;;
-*/*) TENDCTL=$PWD/$TENDCTL ;;
-esac
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-cd "$ROOT" || exit 2
-# shellcheck source=scripts/lib/webstack.sh
-. scripts/lib/webstack.sh
-
-if [ "$(id -u)" != 0 ]; then
-	echo "t_stack: must run as root (the services switch users)" >&2
-	exit 2
-fi
-webstack_install || exit 2
-if [ -z "${TEND:-}" ]; then
-	TEND=$ROOT/build-release/tend
-	if [ ! -x "$TEND" ] || [ ! -x "$ROOT/build-release/tendctl" ]; then
-		tend_install_packages "${TEND_BUILD_PACKAGES[@]}" || exit 2
-		{ [ -f build-release/build.ninja ] ||
-			meson setup build-release --buildtype=release >/dev/null; } &&
-			ninja -C build-release tend tendctl >/dev/null || exit 2
-	fi
-fi
-[ -x "$TEND" ] || { echo "t_stack: no tend binary at $TEND" >&2; exit 2; }
-[ -n "${TENDCTL:-}" ] || TENDCTL=$(dirname "$TEND")/tendctl
+# shellcheck source=tests/webstack/lib.sh
+. "$(dirname "$0")/lib.sh" # from here on, in the tree's top
+webstack_test_init t_stack "the services switch users"
 umask 022
 
 CONF=examples/web-stack/tend.conf
