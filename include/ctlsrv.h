@@ -80,8 +80,19 @@ int ctlsrv_has_subscribers(const struct ctlsrv *srv);
 /* 1 when some client follows a log. */
 int ctlsrv_has_followers(const struct ctlsrv *srv);
 
-/* Closes every connection and the socket, and unlinks its path. */
+/*
+ * Closes every connection and the socket, and unlinks its path; and
+ * every server retired and not closed yet.
+ */
 void ctlsrv_close(struct ctlsrv *srv);
+
+/*
+ * For a rebind: stops accepting (the socket closed, its path unlinked),
+ * ends the streams, and frees srv once its requests are answered (or time
+ * out), from a timer: the rebind may be asked by one of srv's own clients,
+ * whose request is still being served.
+ */
+void ctlsrv_retire(struct ctlsrv *srv);
 
 /*
  * The default socket path: /run/tend.sock, or /tmp/tend-UID/tend.sock when

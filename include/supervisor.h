@@ -43,8 +43,9 @@ struct sup {
 	int nofile_saved;     /* tend raised its own: children get nofile */
 	ev_timer drain_timer, deadline_timer, phase_timer;
 	ev_timer kick_timer; /* more services to start on the next turn */
-	unsigned kick_iter;  /* the loop turn kick_spawned counts in */
-	int kick_spawned;
+	unsigned kick_iter;  /* the loop turn kick_ms counts in */
+	double kick_ms;	     /* spent starting services in that turn */
+	size_t kick_next;    /* where the next start looks first (a hint) */
 };
 
 /* Runs config mode with cfg (owned); returns tend's exit code. */

@@ -468,7 +468,8 @@ void sup_control_update(struct sup *sup, struct config *c)
 			   ctlsrv_path(sup->ctl));
 		return;
 	}
-	ctlsrv_close(sup->ctl);
+	/* The request that asked for it may be one of the old socket's. */
+	ctlsrv_retire(sup->ctl);
 	sup->ctl = fresh;
 	log_info("control socket: now %s", path);
 }

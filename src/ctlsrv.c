@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "loop.h"
 #include "util.h"
 
 /* SO_PEERGROUPS returns at most this many groups; more are not looked at. */
@@ -50,7 +52,12 @@ struct ctlsrv {
 	size_t nstreaming, nfollowing;
 	int accept_failing;	 /* accept failed (EMFILE...), reported */
 	double accept_failed_at; /* the last failure */
+	ev_timer reap;		 /* retired: closed once no client is left */
+	struct ctlsrv *next_retired;
 };
+
+/* Servers a rebind retired, not yet closed. */
+static struct ctlsrv *retired;
 
 static void client_close(struct ctlclient *c)
 {
@@ -60,6 +67,7 @@ static void client_close(struct ctlclient *c)
 	ev_io_stop(srv->loop, &c->rio);
 	ev_io_stop(srv->loop, &c->wio);
 	ev_timer_stop(srv->loop, &c->timer);
+	loop_io_closing(srv->loop, c->fd);
 	close(c->fd);
 	for (pp = &srv->clients; *pp != NULL; pp = &(*pp)->next)
 		if (*pp == c) {
@@ -74,6 +82,9 @@ static void client_close(struct ctlclient *c)
 	free(c->in);
 	jb_free(&c->out);
 	free(c);
+	/* The last request of a retired server answered: its turn to go. */
+	if (srv->fd < 0 && srv->nclients == 0 && !ev_is_active(&srv->reap))
+		ev_timer_start(srv->loop, &srv->reap);
 }
 
 /*
@@ -118,6 +129,26 @@ static void on_writable(struct ev_loop *loop, ev_io *w, int revents)
 	client_flush(container_of(w, struct ctlclient, wio));
 }
 
+/*
+ * Room in the socket for a reply of len bytes (as far as net.core.wmem_max
+ * allows): a large one (the status of thousands of services) then goes
+ * out in one or two turns of the loop, not one turn a default buffer.
+ */
+static void client_room(struct ctlclient *c, size_t len)
+{
+	socklen_t sl;
+	int cur, want;
+
+	sl = sizeof(cur);
+	/* The default buffer (208 KiB) takes the usual reply at once. */
+	if (len <= 65536 || len > (size_t)INT_MAX / 2 ||
+	    (getsockopt(c->fd, SOL_SOCKET, SO_SNDBUF, &cur, &sl) == 0 &&
+	     cur >= 0 && (size_t)cur >= len))
+		return;
+	want = (int)len;
+	(void)setsockopt(c->fd, SOL_SOCKET, SO_SNDBUF, &want, sizeof(want));
+}
+
 /* Queue a whole reply: the header, then body (may be empty). */
 static void client_reply(struct ctlclient *c, enum ctl_status st,
 			 const char *body, size_t len)
@@ -140,6 +171,7 @@ static void client_reply(struct ctlclient *c, enum ctl_status st,
 		client_close(c);
 		return;
 	}
+	client_room(c, c->out.len);
 	client_flush(c);
 }
 
@@ -199,9 +231,9 @@ static void client_request(struct ctlclient *c, struct ctl_request *req)
 	jb_free(&body);
 }
 
-static void on_readable(struct ev_loop *loop, ev_io *w, int revents)
+/* Reads what the client sent; runs the request once it is whole. */
+static void client_read(struct ctlclient *c)
 {
-	struct ctlclient *c = container_of(w, struct ctlclient, rio);
 	struct ctl_request req;
 	enum ctl_status st;
 	enum ctl_decode d;
@@ -209,8 +241,6 @@ static void on_readable(struct ev_loop *loop, ev_io *w, int revents)
 	size_t used;
 	ssize_t n;
 
-	(void)loop;
-	(void)revents;
 	if (c->streaming) {
 		char sink[256];
 
@@ -244,6 +274,13 @@ static void on_readable(struct ev_loop *loop, ev_io *w, int revents)
 	}
 	client_request(c, &req);
 	ctl_request_free(&req);
+}
+
+static void on_readable(struct ev_loop *loop, ev_io *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	client_read(container_of(w, struct ctlclient, rio));
 }
 
 static void on_timeout(struct ev_loop *loop, ev_timer *w, int revents)
@@ -392,6 +429,8 @@ static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
 		jb_init(&c->out);
 		ev_io_init(&c->rio, on_readable, fd, EV_READ);
 		ev_io_init(&c->wio, on_writable, fd, EV_WRITE);
+		ev_set_priority(&c->rio, EV_MAXPRI);
+		ev_set_priority(&c->wio, EV_MAXPRI);
 		ev_timer_init(&c->timer, on_timeout, CTLSRV_REQUEST_TIMEOUT,
 			      0.);
 		c->next = srv->clients;
@@ -399,6 +438,10 @@ static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
 		srv->nclients++;
 		ev_io_start(loop, &c->rio);
 		ev_timer_start(loop, &c->timer);
+		/* The request is most often there already: a turn saved. */
+		client_read(c);
+		if (srv->fd < 0)
+			return; /* that request retired this server */
 	}
 }
 
@@ -583,13 +626,58 @@ struct ctlsrv *ctlsrv_open(struct ev_loop *loop, const char *path,
 	srv->handler = handler;
 	srv->ctx = ctx;
 	ev_io_init(&srv->aio, on_accept, fd, EV_READ);
+	ev_set_priority(&srv->aio, EV_MAXPRI);
 	ev_io_start(loop, &srv->aio);
 	ev_init(&srv->pause, on_pause_end);
 	return srv;
 }
 
+/* No more connections: the socket closed, its path removed. */
+static void stop_listening(struct ctlsrv *srv)
+{
+	ev_io_stop(srv->loop, &srv->aio);
+	ev_timer_stop(srv->loop, &srv->pause);
+	if (srv->fd < 0)
+		return;
+	loop_io_closing(srv->loop, srv->fd);
+	close(srv->fd);
+	srv->fd = -1;
+	unlink(srv->path);
+}
+
+static void on_reap(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	ctlsrv_close(container_of(w, struct ctlsrv, reap));
+}
+
+void ctlsrv_retire(struct ctlsrv *srv)
+{
+	struct ctlclient *c, *next;
+
+	if (srv == NULL || srv->fd < 0)
+		return;
+	stop_listening(srv);
+	srv->next_retired = retired;
+	retired = srv;
+	/*
+	 * Closed from a timer, never here: this may run inside one of its
+	 * callbacks. Its streams end now; its requests are answered first.
+	 */
+	ev_timer_init(&srv->reap, on_reap, 0., 0.);
+	for (c = srv->clients; c != NULL; c = next) {
+		next = c->next;
+		if (c->streaming)
+			client_close(c);
+	}
+	if (srv->nclients == 0 && !ev_is_active(&srv->reap))
+		ev_timer_start(srv->loop, &srv->reap);
+}
+
 void ctlsrv_close(struct ctlsrv *srv)
 {
+	struct ctlsrv **pp;
 	struct ctlclient *c, *next;
 
 	if (srv == NULL)
@@ -598,12 +686,18 @@ void ctlsrv_close(struct ctlsrv *srv)
 		next = c->next;
 		client_close(c);
 	}
-	ev_io_stop(srv->loop, &srv->aio);
-	ev_timer_stop(srv->loop, &srv->pause);
-	close(srv->fd);
-	unlink(srv->path);
+	for (pp = &retired; *pp != NULL; pp = &(*pp)->next_retired)
+		if (*pp == srv) {
+			*pp = srv->next_retired;
+			break;
+		}
+	ev_timer_stop(srv->loop, &srv->reap); /* the last close started it */
+	stop_listening(srv);
 	free(srv->path);
 	free(srv);
+	/* At exit: the retired ones whose turn did not come. */
+	while (retired != NULL)
+		ctlsrv_close(retired);
 }
 
 int ctlsrv_default_path(int with_group, char *out, size_t outlen, char *err,

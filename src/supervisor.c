@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cmdsplit.h"
@@ -22,8 +23,14 @@
 #include "svc.h"
 #include "util.h"
 
-/* Processes started in one turn of the loop at most. */
-#define KICK_BATCH 32
+/*
+ * Milliseconds spent starting services in one turn of the loop at most
+ * (at least one starts): the rest start on the next turns. A start costs
+ * more as tend grows, each fork copying its memory and fds (about 0.2 ms
+ * with ten services, up to a millisecond with 5,000), so time bounds the
+ * turn, not a count.
+ */
+#define KICK_BUDGET_MS 5.0
 
 /* After the final SIGKILL, how long a process in uninterruptible sleep may hold us. */
 #define STUCK_TIMEOUT 1.0
@@ -312,44 +319,73 @@ static void on_kick(struct ev_loop *loop, ev_timer *w, int revents)
 	sup_settle(container_of(w, struct sup, kick_timer));
 }
 
+static double mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* The rest on the next turn of the loop. */
+static void kick_later(struct sup *sup)
+{
+	if (!ev_is_active(&sup->kick_timer)) {
+		ev_timer_set(&sup->kick_timer, 0., 0.);
+		ev_timer_start(sup->loop, &sup->kick_timer);
+	}
+}
+
 /*
- * Starts what may start: at most KICK_BATCH processes in one go, the rest
- * on the next turn of the loop, so that a control request, a reap or a
- * log line waiting meanwhile is served between batches (5,000 services
- * start in many short steps, not one long one).
+ * Starts what may start, for KICK_BUDGET_MS at most in one turn of the
+ * loop; the rest on the next turns, so that a control request, a reap or
+ * a log line waiting meanwhile is served between (5,000 services start in
+ * many short steps, not one long one). Each step looks from where the
+ * last one stopped: a mass start does not scan the table from its first
+ * service for every process it starts.
  */
 static void kick(struct sup *sup)
 {
 	unsigned it = ev_iteration(sup->loop);
+	double t0 = -1, spent;
 	int moved = 1;
-	size_t i;
+	size_t k, i;
 
 	/* The budget is the loop turn's, whichever callbacks kick in it. */
 	if (it != sup->kick_iter) {
 		sup->kick_iter = it;
-		sup->kick_spawned = 0;
+		sup->kick_ms = 0;
 	}
+	if (sup->phase != SD_NONE || sup->nsvcs == 0)
+		return;
+	if (sup->kick_ms >= KICK_BUDGET_MS) {
+		kick_later(sup);
+		return;
+	}
+	spent = sup->kick_ms;
 	while (moved && sup->phase == SD_NONE) {
 		moved = 0;
-		for (i = 0; i < sup->nsvcs; i++) {
-			struct svc *s = sup->svcs[i];
-			enum svc_state before = s->state;
+		for (k = 0; k < sup->nsvcs; k++) {
+			struct svc *s;
+			enum svc_state before;
 
+			i = (sup->kick_next + k) % sup->nsvcs;
+			s = sup->svcs[i];
+			before = s->state;
 			if (s->state != ST_WAITING)
 				continue;
-			if (sup->kick_spawned >= KICK_BATCH) {
-				if (!ev_is_active(&sup->kick_timer)) {
-					ev_timer_set(&sup->kick_timer, 0., 0.);
-					ev_timer_start(sup->loop,
-						       &sup->kick_timer);
-				}
+			if (sup->kick_ms >= KICK_BUDGET_MS) {
+				sup->kick_next = i;
+				kick_later(sup);
 				return;
 			}
+			if (t0 < 0)
+				t0 = mono_ms();
 			svc_event(s, FE_CHECK);
-			if (s->state != before)
+			if (s->state != before) {
 				moved = 1;
-			if (s->state == ST_STARTING)
-				sup->kick_spawned++;
+				sup->kick_ms = spent + (mono_ms() - t0);
+			}
 		}
 	}
 }

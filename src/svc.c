@@ -11,6 +11,7 @@
 #include "confutil.h"
 #include "exitcode.h"
 #include "log.h"
+#include "loop.h"
 #include "signames.h"
 #include "spawn.h"
 #include "supervisor.h"
@@ -28,6 +29,7 @@ static void exec_close(struct svc *s)
 	if (s->exec_fd < 0)
 		return;
 	ev_io_stop(s->sup->loop, &s->exec_io);
+	loop_io_closing(s->sup->loop, s->exec_fd);
 	close(s->exec_fd);
 	s->exec_fd = -1;
 }

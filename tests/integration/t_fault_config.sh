@@ -14,10 +14,13 @@
 #   its line (the 1 MiB file: its name) or fine; tend never crashes (exit
 #   0 or 1, nothing from a sanitizer); the service with the big
 #   environment runs and has it.
+# - a reload that moves the control socket, asked on that socket: the
+#   reply comes on the old one, then the new one answers.
 # - 5,000 services (500 running, 4,500 oneshots; 2,000 with sanitizers,
 #   whose memory makes each fork slow): `--check` is fine, tend starts
-#   them all, `tendctl status` lists them, and answers within 2 s (5 s
-#   with sanitizers) while they start (the loop never waits); a reload removes 2,000, adds 100
+#   them all, `tendctl status` lists them, and while they start answers
+#   within 100 ms (SPEC §5, the median of several requests; 500 ms with
+#   sanitizers), never later than 2 s (5 s); a reload removes 2,000, adds 100
 #   and changes 100 (restarted), exactly (with sanitizers 800, 40, 40);
 #   SIGTERM ends tend with 0 within its shutdown-timeout. 3,000 services
 #   with an error in every third: each of the 1,000 errors is reported
@@ -191,6 +194,32 @@ kill -TERM "$TEND_PID"
 wait_exit "$JOB_PID" 15
 expect_eq "[bigenv] tend's exit status after SIGTERM" 0 "$EXIT_CODE"
 
+# ---- a reload that moves the control socket, asked on that socket: the
+# reply comes on the old one, then the new one answers and the old path is
+# gone (tend once freed the connection it was replying on: a crash).
+write_conf "$T/rebind.conf" <<EOF
+control-socket = "$T/a.sock"
+service "r" {
+	command = "$TESTCHILD sleep"
+}
+EOF
+export TEND_CONFIG=$T/rebind.conf # not -c: start_tend would add -S
+RUN=rebind start_tend ns
+unset TEND_CONFIG
+TEND_SOCK=$T/a.sock
+WAIT_WHY="[rebind] r running" wait_for 20 svc_is r state running
+sed -i "s|$T/a.sock|$T/b.sock|" "$T/rebind.conf"
+ctl reload
+expect_eq "[rebind] tendctl reload's exit status (on the old socket)" 0 "$CTL_RC"
+grep -q "unchanged: r" <<<"$CTL_OUT" || fail "[rebind] tendctl reload said: $CTL_OUT $CTL_ERR"
+TEND_SOCK=$T/b.sock
+ctl_expect 0 status
+[ ! -e "$T/a.sock" ] || fail "[rebind] the old socket is still there"
+kill -TERM "$TEND_PID"
+wait_exit "$JOB_PID" 15
+expect_eq "[rebind] tend's exit status after SIGTERM" 0 "$EXIT_CODE"
+log "[rebind] reload moved the socket; answered on the old one, then on the new"
+
 # ---- thousands of services
 RUNNING=500
 ONESHOTS=4500
@@ -202,11 +231,21 @@ if grep -qa __asan_init "$TEND"; then
 	ONESHOTS=1800
 	log "tend is built with AddressSanitizer: $((RUNNING + ONESHOTS)) services, ASAN_OPTIONS=$ASAN_OPTIONS"
 fi
-# How long tendctl status may wait while the services start: the loop
-# starts them in batches and answers between two (a batch of forks of an
-# ASan tend on a loaded machine takes seconds; the whole start, tens).
+# How long tendctl status may wait while the services start (SPEC §5:
+# the loop never delays an answer by more than 100 ms). The loop starts
+# services for a few milliseconds a turn and serves the control socket
+# first in each, so a request waits for a few short turns. Two bounds: the
+# median of several requests, the one SPEC's 100 ms is about, which a
+# single request slowed by the machine (two CPUs, another test beside,
+# 5,000 processes starting) cannot fail; and every request, a loose one
+# that only a loop stuck for a long while fails. With sanitizers a fork
+# takes milliseconds and building the reply tens, hence more room.
+BOOT_STATUS_MEDIAN_MAX=$(_scale 100)
 BOOT_STATUS_MAX=$(_scale 2000)
-grep -qa __asan_init "$TEND" && BOOT_STATUS_MAX=$(_scale 5000)
+if grep -qa __asan_init "$TEND"; then
+	BOOT_STATUS_MEDIAN_MAX=$(_scale 500)
+	BOOT_STATUS_MAX=$(_scale 5000)
+fi
 TOTAL=$((RUNNING + ONESHOTS))
 REMOVE=$((ONESHOTS * 4 / 9))
 ADD=$((RUNNING / 5))
@@ -231,6 +270,35 @@ count_is() {
 	v=$(ctl_json "sum(1 for s in d['services'] if s['state'] == '$1')") || return 1
 	[ "$v" = "$2" ]
 }
+# boot_status: one `tendctl --json status` (it prints the reply as it
+# came: the time is tend's answer, not the formatting of 5,000 lines),
+# timed; fails unless it lists every service. Appends the time to
+# BOOT_ALL, and to BOOT_DURING when the reply shows the start still going
+# on (a service waiting or starting); sets BOOT_STARTING to 1 or 0.
+BOOT_ALL=()
+BOOT_DURING=()
+boot_status() {
+	local t0 rc n
+	now_ms
+	t0=$NOW_MS
+	timeout -k 5 60 "$TENDCTL" -S "$TEND_SOCK" --json status \
+		>"$T/boot.json" 2>"$T/boot.err" </dev/null
+	rc=$?
+	now_ms
+	((rc == 0)) || fail "[many] tendctl status while the services start: exit $rc: $(head -c 300 "$T/boot.err")"
+	n=$(grep -o '"name": *"' "$T/boot.json" | wc -l)
+	expect_eq "[many] services in tendctl status while they start" "$TOTAL" "$n"
+	BOOT_ALL+=($((NOW_MS - t0)))
+	BOOT_STARTING=0
+	if grep -q -e '"state": *"waiting"' -e '"state": *"starting"' "$T/boot.json"; then
+		BOOT_STARTING=1
+		BOOT_DURING+=($((NOW_MS - t0)))
+	fi
+}
+# median N...: the median of the integers (the lower middle one of an even count).
+median() {
+	printf '%s\n' "$@" | sort -n | sed -n "$((($# + 1) / 2))p"
+}
 many $RUNNING 0 0 0 | write_conf "$T/many.conf"
 now_ms
 t0=$NOW_MS
@@ -244,14 +312,13 @@ RUN=many start_tend ns -c "$T/many.conf"
 now_ms
 t0=$NOW_MS
 # While the services start: the loop never waits (SPEC §5), so tendctl
-# gets its answer at once (checked at the end, after the rest).
+# gets its answer at once (checked at the end, after the rest): nine
+# requests one after the other, as long as the start goes on.
 WAIT_WHY="[many] the control socket" wait_for 10 test -S "$TEND_SOCK"
-now_ms
-t1=$NOW_MS
-ctl --timeout 60 status
-now_ms
-BOOT_STATUS_MS=$((NOW_MS - t1))
-BOOT_STATUS_RC=$CTL_RC
+BOOT_STARTING=1
+while ((BOOT_STARTING && ${#BOOT_ALL[@]} < 9)); do
+	boot_status
+done
 WAIT_WHY="[many] $RUNNING running" wait_for 60 count_is running $RUNNING
 WAIT_WHY="[many] $ONESHOTS oneshots done" wait_for 60 count_is "done" $ONESHOTS
 now_ms
@@ -314,8 +381,15 @@ cmp -s "$T/errs.want" "$T/errs.got" ||
 	fail "[errs] $(wc -l <"$T/errs.got") errors reported, expected $(wc -l <"$T/errs.want") with these lines; first difference: $(diff "$T/errs.want" "$T/errs.got" | head -n 3 | tr '\n' ' ')"
 log "[errs] 1000 errors, each with its line"
 
-log "[many] tendctl status while the $TOTAL services started: exit $BOOT_STATUS_RC after $BOOT_STATUS_MS ms"
-expect_eq "[many] tendctl status's exit status while the services started" 0 "$BOOT_STATUS_RC"
-((BOOT_STATUS_MS < BOOT_STATUS_MAX)) ||
-	fail "[many] tendctl status took $BOOT_STATUS_MS ms while the $TOTAL services started (at most $BOOT_STATUS_MAX): the loop waited"
+log "[many] tendctl status while the $TOTAL services started: ${BOOT_DURING[*]} ms (all requests: ${BOOT_ALL[*]})"
+# Nine requests take well under a second; 5,000 forks, seconds.
+((${#BOOT_DURING[@]} >= 3)) ||
+	fail "[many] only ${#BOOT_DURING[@]} of the status requests came while the services started"
+for ms in "${BOOT_ALL[@]}"; do
+	((ms <= BOOT_STATUS_MAX)) ||
+		fail "[many] a tendctl status took $ms ms while the $TOTAL services started (at most $BOOT_STATUS_MAX): the loop waited"
+done
+ms=$(median "${BOOT_DURING[@]}")
+((ms <= BOOT_STATUS_MEDIAN_MAX)) ||
+	fail "[many] tendctl status took $ms ms (the median of ${BOOT_DURING[*]}) while the $TOTAL services started, more than $BOOT_STATUS_MEDIAN_MAX"
 pass
