@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "loop.h"
 #include "logline.h"
 #include "util.h"
 
@@ -588,6 +589,7 @@ static void src_close(struct svclog *lg, struct logsrc *s)
 	logline_flush(&s->fr, on_line, &rc);
 	logline_free(&s->fr);
 	ev_io_stop(mux.loop, &s->rio);
+	loop_io_closing(mux.loop, s->fd);
 	close(s->fd);
 	for (pp = &lg->srcs; *pp != NULL; pp = &(*pp)->next)
 		if (*pp == s) {
@@ -919,8 +921,10 @@ static void sink_finish(struct sink *k)
 	}
 	if (k->can_watch)
 		ev_io_stop(mux.loop, &k->wio);
-	if (k->own_fd)
+	if (k->own_fd) {
+		loop_io_closing(mux.loop, k->fd);
 		close(k->fd);
+	}
 	jb_free(&k->q);
 }
 

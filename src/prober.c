@@ -13,6 +13,7 @@
 
 #include "confutil.h"
 #include "log.h"
+#include "loop.h"
 #include "probe.h"
 #include "spawn.h"
 #include "supervisor.h"
@@ -111,8 +112,10 @@ static void attempt_end(struct svc *s, int ok, const char *why)
 
 	ev_io_stop(loop_of(s), &a->io);
 	ev_timer_stop(loop_of(s), &a->tmo);
-	if (a->fd >= 0)
+	if (a->fd >= 0) {
+		loop_io_closing(loop_of(s), a->fd);
 		close(a->fd);
+	}
 	a->fd = -1;
 	free(a->buf); /* a quiet service holds no buffer */
 	a->buf = NULL;
@@ -530,8 +533,10 @@ static void ready_pipe_close(struct svc *s)
 	struct svcprobe *p = pr(s);
 
 	ev_io_stop(loop_of(s), &p->ready_io);
-	if (p->ready_rd >= 0)
+	if (p->ready_rd >= 0) {
+		loop_io_closing(loop_of(s), p->ready_rd);
 		close(p->ready_rd);
+	}
 	p->ready_rd = -1;
 }
 
@@ -584,6 +589,7 @@ void svcprobe_free(struct svc *s)
 		close(p->ready_wr);
 	if (p->notify_fd >= 0) {
 		ev_io_stop(loop_of(s), &p->notify_io);
+		loop_io_closing(loop_of(s), p->notify_fd);
 		close(p->notify_fd);
 	}
 }
