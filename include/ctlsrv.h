@@ -7,6 +7,7 @@
 #define TEND_CTLSRV_H
 
 #include <ev.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "ctlproto.h"
@@ -15,6 +16,8 @@
 /* Of those, kept for peers that may run every command. */
 #define CTLSRV_CLIENTS_KEPT    16
 #define CTLSRV_REQUEST_TIMEOUT 5.0
+/* A reply that comes later (CTLSRV_LATER) is given up on after this. */
+#define CTLSRV_LATER_TIMEOUT 120.0
 /* A streaming client further behind than this is dropped. */
 #define CTLSRV_STREAM_BACKLOG (1u << 20)
 
@@ -27,11 +30,13 @@ enum {
 	CTLSRV_REPLY,  /* one reply, then the connection closes */
 	CTLSRV_EVENTS, /* an events subscriber */
 	CTLSRV_FOLLOW, /* a follower of key's log lines (tendctl log -f) */
+	CTLSRV_LATER,  /* the reply comes later: ctlsrv_answer(client) */
 };
 
 struct ctlsrv_stream {
 	int kind;
 	const char *key; /* CTLSRV_FOLLOW: the service name (copied) */
+	uint64_t client; /* given: the client's id, for ctlsrv_answer */
 };
 
 /*
@@ -61,6 +66,15 @@ struct ctlsrv *ctlsrv_open(struct ev_loop *loop, const char *path,
 			   const struct ctlsrv_access *access,
 			   ctlsrv_handler handler, void *ctx, char *err,
 			   size_t errlen);
+
+/*
+ * The reply to a request whose handler chose CTLSRV_LATER: client is the
+ * id it was given, looked for among srv's clients and those of the
+ * servers a rebind retired. Nothing happens when the client is gone (it
+ * hung up, or waited CTLSRV_LATER_TIMEOUT and got a timeout).
+ */
+void ctlsrv_answer(struct ctlsrv *srv, uint64_t client, enum ctl_status st,
+		   const char *body, size_t len);
 
 /* New groups apply to the connections accepted from now on. */
 void ctlsrv_set_access(struct ctlsrv *srv, const struct ctlsrv_access *access);

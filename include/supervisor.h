@@ -3,6 +3,7 @@
 #define TEND_SUPERVISOR_H
 
 #include <ev.h>
+#include <stdint.h>
 #include <sys/resource.h>
 
 #include "args.h"
@@ -25,7 +26,11 @@ struct sup {
 	const struct args *args;
 	struct config *cfg; /* globals; its services moved into svcs */
 	struct svc **svcs;
-	size_t nsvcs;
+	size_t nsvcs, svcs_cap;
+	/* svcs by name (removed ones too: names are unique in svcs), open
+	 * addressing; index_cap a power of two, at least twice nsvcs */
+	struct svc **index;
+	size_t index_cap;
 	int pid1;
 
 	enum sd_phase phase;
@@ -69,11 +74,12 @@ struct reload_diff {
 };
 
 /*
- * Load the file again and compute the difference; apply it unless
- * dry_run. Returns 0, or -1 with the errors (nothing changed).
+ * A reload asked by tendctl (client: its id for ctlsrv_answer, which gets
+ * the reply) or by SIGHUP (client 0): the file is read off the loop
+ * (confload.c), then its difference is computed and applied unless every
+ * request answered by that read was a dry run (reload.c).
  */
-int sup_reload_do(struct sup *sup, int dry_run, struct reload_diff *diff,
-		  struct conf_errors *errs);
+void sup_reload_request(struct sup *sup, int dry_run, uint64_t client);
 void reload_diff_free(struct reload_diff *d);
 
 /*
@@ -97,7 +103,9 @@ void sup_log_shared(struct sup *sup);
 /* Begin the shutdown (idempotent). */
 void sup_shutdown(struct sup *sup, const char *why);
 
-/* The service named name, or NULL. */
+/* The service named name, or NULL (a removed one is not found). */
 struct svc *sup_find(const struct sup *sup, const char *name);
+/* The same, a service a reload removed and still stopping included. */
+struct svc *sup_lookup(const struct sup *sup, const char *name);
 
 #endif

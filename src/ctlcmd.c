@@ -123,57 +123,15 @@ static void act(enum ctl_cmd cmd, int sig, struct svc **s, size_t n)
 	}
 }
 
-static void names(struct jbuf *b, const char *key, char **list)
+/* The reply comes once the file is read (reload.c). */
+static enum ctl_status cmd_reload(struct sup *sup, int dry_run, struct jbuf *b,
+				  struct ctlsrv_stream *stream)
 {
-	jb_key(b, key);
-	jb_arr_begin(b);
-	for (; list != NULL && *list != NULL; list++)
-		jb_str(b, *list);
-	jb_arr_end(b);
-}
-
-static enum ctl_status cmd_reload(struct sup *sup, int dry_run, struct jbuf *b)
-{
-	struct conf_errors errs;
-	struct reload_diff d;
-	size_t i;
-
 	if (sup->phase != SD_NONE)
 		return ctlview_error(b, CTL_SHUTTING_DOWN,
 				     "tend is shutting down");
-	if (sup_reload_do(sup, dry_run, &d, &errs) < 0) {
-		log_errorx("reload of %s failed; nothing changed:",
-			   sup->cfg->path);
-		jb_obj_begin(b);
-		jb_key(b, "error");
-		jb_str(b, "the configuration is not valid; nothing changed");
-		jb_key(b, "errors");
-		jb_arr_begin(b);
-		for (i = 0; i < errs.n; i++) {
-			log_errorx("%s", errs.msgs[i]);
-			jb_str(b, errs.msgs[i]);
-		}
-		jb_arr_end(b);
-		jb_obj_end(b);
-		conf_errors_free(&errs);
-		return CTL_FAILED;
-	}
-	jb_obj_begin(b);
-	jb_key(b, "applied");
-	jb_bool(b, !dry_run);
-	names(b, "added", d.added);
-	names(b, "removed", d.removed);
-	names(b, "restarted", d.restarted);
-	names(b, "changed", d.changed);
-	names(b, "unchanged", d.unchanged);
-	jb_obj_end(b);
-	if (!dry_run)
-		log_info(
-			"reloaded %s (tendctl): %zu added, %zu removed, %zu restarted, %zu changed in place, %zu unchanged",
-			sup->cfg->path, strv_len(d.added), strv_len(d.removed),
-			strv_len(d.restarted), strv_len(d.changed),
-			strv_len(d.unchanged));
-	reload_diff_free(&d);
+	stream->kind = CTLSRV_LATER;
+	sup_reload_request(sup, dry_run, stream->client);
 	return CTL_OK;
 }
 
@@ -307,7 +265,7 @@ static enum ctl_status handle(void *ctx, const struct ctl_request *req,
 		sup_settle(sup);
 		return CTL_OK;
 	case CTL_RELOAD:
-		st = cmd_reload(sup, req->nargs == 1, b);
+		st = cmd_reload(sup, req->nargs == 1, b, stream);
 		sup_settle(sup);
 		return st;
 	case CTL_SIGNAL:

@@ -36,6 +36,8 @@ struct ctlclient {
 	int closing;		      /* close once out is written */
 	int can_all;		      /* may run every command */
 	int can_read;		      /* may run the read-only ones */
+	uint64_t id;		      /* for ctlsrv_answer */
+	int waiting;		      /* for its reply (CTLSRV_LATER) */
 };
 
 struct ctlsrv {
@@ -58,6 +60,8 @@ struct ctlsrv {
 
 /* Servers a rebind retired, not yet closed. */
 static struct ctlsrv *retired;
+/* The id of the last client accepted, by any server. */
+static uint64_t last_id;
 
 static void client_close(struct ctlclient *c)
 {
@@ -194,7 +198,7 @@ static void client_request(struct ctlclient *c, struct ctl_request *req)
 	struct ctlsrv *srv = c->srv;
 	struct jbuf body;
 	enum ctl_status st;
-	struct ctlsrv_stream stream = { CTLSRV_REPLY, NULL };
+	struct ctlsrv_stream stream = { CTLSRV_REPLY, NULL, c->id };
 
 	if (!c->can_all && !(c->can_read && ctl_cmd_read_only(req->cmd))) {
 		char msg[96];
@@ -206,7 +210,12 @@ static void client_request(struct ctlclient *c, struct ctl_request *req)
 	}
 	jb_init(&body);
 	st = srv->handler(srv->ctx, req, &body, &stream);
-	if (st == CTL_OK && stream.kind != CTLSRV_REPLY && !body.oom) {
+	if (st == CTL_OK && stream.kind == CTLSRV_LATER && !body.oom) {
+		/* Nothing to read or write until ctlsrv_answer. */
+		c->waiting = 1;
+		ev_timer_set(&c->timer, CTLSRV_LATER_TIMEOUT, 0.);
+		ev_timer_start(srv->loop, &c->timer);
+	} else if (st == CTL_OK && stream.kind != CTLSRV_REPLY && !body.oom) {
 		char head[64];
 		int n = ctl_encode_stream_header(head, sizeof(head));
 
@@ -291,6 +300,12 @@ static void on_timeout(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)revents;
 	if (c->closing) { /* a reply nobody reads: give up on it */
 		client_close(c);
+		return;
+	}
+	if (c->waiting) {
+		c->waiting = 0;
+		client_error(c, CTL_TIMEOUT,
+			     "no answer within the time allowed");
 		return;
 	}
 	ev_io_stop(c->srv->loop, &c->rio);
@@ -407,6 +422,7 @@ static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
 		}
 		c->srv = srv;
 		c->fd = fd;
+		c->id = ++last_id;
 		/*
 		 * Who may do nothing takes no slot; the last slots are kept
 		 * for those who may do everything: idle connections of other
@@ -451,6 +467,31 @@ static void on_pause_end(struct ev_loop *loop, ev_timer *w, int revents)
 
 	(void)revents;
 	ev_io_start(loop, &srv->aio);
+}
+
+static struct ctlclient *find_waiting(struct ctlsrv *srv, uint64_t id)
+{
+	struct ctlclient *c;
+
+	for (c = srv != NULL ? srv->clients : NULL; c != NULL; c = c->next)
+		if (c->id == id && c->waiting)
+			return c;
+	return NULL;
+}
+
+void ctlsrv_answer(struct ctlsrv *srv, uint64_t client, enum ctl_status st,
+		   const char *body, size_t len)
+{
+	struct ctlclient *c = find_waiting(srv, client);
+	struct ctlsrv *r;
+
+	for (r = retired; c == NULL && r != NULL; r = r->next_retired)
+		c = find_waiting(r, client);
+	if (c == NULL)
+		return;
+	c->waiting = 0;
+	ev_timer_stop(c->srv->loop, &c->timer);
+	client_reply(c, st, body, len);
 }
 
 /* One line to every client streaming kind (and key, when not NULL). */

@@ -4,12 +4,16 @@
  * ones restart, the rest keep running untouched (SPEC §3, §5).
  */
 #include <malloc.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cmdsplit.h"
 #include "conf.h"
+#include "confload.h"
 #include "confutil.h"
+#include "ctlsrv.h"
+#include "ctlview.h"
 #include "log.h"
 #include "logmux.h"
 #include "supervisor.h"
@@ -28,13 +32,9 @@ static struct svc *cmdline_svc(const struct sup *sup)
 /* A service a reload removed that has not left the table yet. */
 static struct svc *find_removed(const struct sup *sup, const char *name)
 {
-	size_t i;
+	struct svc *s = sup_lookup(sup, name);
 
-	for (i = 0; i < sup->nsvcs; i++)
-		if (sup->svcs[i]->removed &&
-		    strcmp(sup->svcs[i]->conf->name, name) == 0)
-			return sup->svcs[i];
-	return NULL;
+	return s != NULL && s->removed ? s : NULL;
 }
 
 /* The command line's main starts after every enabled service of the file. */
@@ -258,49 +258,214 @@ static void apply(struct sup *sup, struct config *c)
 	sup_log_shared(sup);
 }
 
-int sup_reload_do(struct sup *sup, int dry_run, struct reload_diff *diff,
-		  struct conf_errors *errs)
-{
-	struct config *c;
+/*
+ * Reloads asked for and not answered yet. The file is read off the loop
+ * (confload.c); a request that comes while a load is under way waits for
+ * the next load, which reads the file as it is then: every request is
+ * answered from a read that began after it came. Requests that wait for
+ * the same load share it: its difference is applied once, when one of them
+ * is not a dry run.
+ */
+struct reload_wait {
+	int dry_run;
+	uint64_t client; /* the tendctl client to answer; 0: SIGHUP */
+};
 
-	memset(diff, 0, sizeof(*diff));
-	c = conf_load(sup->cfg->path, cmdline_svc(sup) ? "main" : NULL, errs);
-	if (c == NULL)
-		return -1;
-	if (make_diff(sup, c, diff) < 0) {
-		conf_free(c);
-		conf_error(errs, sup->cfg->path, 0, "out of memory");
-		return -1;
+struct waits {
+	struct reload_wait *v;
+	size_t n, cap;
+};
+
+static struct {
+	int init;
+	struct waits cur, next; /* the load under way's, the next one's */
+} rq;
+
+static int waits_add(struct waits *w, int dry_run, uint64_t client)
+{
+	if (w->n == w->cap) {
+		size_t cap = w->cap ? w->cap * 2 : 4;
+		struct reload_wait *v = realloc(w->v, cap * sizeof(*v));
+
+		if (v == NULL)
+			return -1;
+		w->v = v;
+		w->cap = cap;
 	}
-	if (!dry_run)
-		apply(sup, c);
-	conf_free(c);
-	malloc_trim(0); /* see main.c */
+	w->v[w->n++] = (struct reload_wait){ dry_run, client };
 	return 0;
+}
+
+static void names(struct jbuf *b, const char *key, char **list)
+{
+	jb_key(b, key);
+	jb_arr_begin(b);
+	for (; list != NULL && *list != NULL; list++)
+		jb_str(b, *list);
+	jb_arr_end(b);
+}
+
+/* Answers every request of cur with st and body b, and forgets them. */
+static void answer_all(struct sup *sup, enum ctl_status st,
+		       const struct jbuf *b)
+{
+	size_t i;
+
+	for (i = 0; i < rq.cur.n; i++)
+		if (rq.cur.v[i].client != 0 && sup->ctl != NULL)
+			ctlsrv_answer(sup->ctl, rq.cur.v[i].client, st,
+				      b->s ? b->s : "", b->len);
+	rq.cur.n = 0;
+}
+
+static void answer_error(struct sup *sup, enum ctl_status st, const char *msg)
+{
+	struct jbuf b;
+
+	jb_init(&b);
+	ctlview_error(&b, st, msg);
+	answer_all(sup, st, &b);
+	jb_free(&b);
+}
+
+/* A load that failed: its errors, in tend's log and to each client. */
+static void answer_invalid(struct sup *sup, const struct conf_errors *errs)
+{
+	struct jbuf b;
+	size_t i;
+
+	log_errorx("reload of %s failed; nothing changed:", sup->cfg->path);
+	jb_init(&b);
+	jb_obj_begin(&b);
+	jb_key(&b, "error");
+	jb_str(&b, "the configuration is not valid; nothing changed");
+	jb_key(&b, "errors");
+	jb_arr_begin(&b);
+	for (i = 0; i < errs->n; i++) {
+		log_errorx("%s", errs->msgs[i]);
+		jb_str(&b, errs->msgs[i]);
+	}
+	jb_arr_end(&b);
+	jb_obj_end(&b);
+	answer_all(sup, CTL_FAILED, &b);
+	jb_free(&b);
+}
+
+/* A valid load: its difference, applied when someone asked for it. */
+static void answer_diff(struct sup *sup, struct config *c)
+{
+	struct reload_diff d;
+	struct jbuf b;
+	size_t i;
+	int apply_it = 0, by_signal = 0;
+
+	memset(&d, 0, sizeof(d));
+	if (make_diff(sup, c, &d) < 0) {
+		answer_error(sup, CTL_FAILED, "out of memory");
+		return;
+	}
+	for (i = 0; i < rq.cur.n; i++) {
+		apply_it |= !rq.cur.v[i].dry_run;
+		by_signal |= rq.cur.v[i].client == 0;
+	}
+	if (apply_it) {
+		apply(sup, c);
+		log_info(
+			"reloaded %s (%s): %zu added, %zu removed, %zu restarted, %zu changed in place, %zu unchanged",
+			sup->cfg->path, by_signal ? "SIGHUP" : "tendctl",
+			strv_len(d.added), strv_len(d.removed),
+			strv_len(d.restarted), strv_len(d.changed),
+			strv_len(d.unchanged));
+	}
+	for (i = 0; i < rq.cur.n; i++) {
+		if (rq.cur.v[i].client == 0 || sup->ctl == NULL)
+			continue;
+		jb_init(&b);
+		jb_obj_begin(&b);
+		jb_key(&b, "applied");
+		jb_bool(&b, !rq.cur.v[i].dry_run);
+		names(&b, "added", d.added);
+		names(&b, "removed", d.removed);
+		names(&b, "restarted", d.restarted);
+		names(&b, "changed", d.changed);
+		names(&b, "unchanged", d.unchanged);
+		jb_obj_end(&b);
+		if (b.oom)
+			ctlsrv_answer(sup->ctl, rq.cur.v[i].client, CTL_FAILED,
+				      "{\"error\": \"out of memory\"}", 27);
+		else
+			ctlsrv_answer(sup->ctl, rq.cur.v[i].client, CTL_OK, b.s,
+				      b.len);
+		jb_free(&b);
+	}
+	rq.cur.n = 0;
+	reload_diff_free(&d);
+}
+
+static void start_next(struct sup *sup)
+{
+	struct waits w;
+
+	if (rq.next.n == 0 || confload_busy())
+		return;
+	w = rq.cur; /* empty: its room is kept */
+	rq.cur = rq.next;
+	rq.next = w;
+	if (confload_start(sup->cfg->path, cmdline_svc(sup) ? "main" : NULL) <
+	    0) {
+		log_errorx("reload of %s: out of memory; nothing changed",
+			   sup->cfg->path);
+		answer_error(sup, CTL_FAILED, "out of memory");
+	}
+}
+
+static void on_loaded(struct config *c, struct conf_errors *errs, void *ctx)
+{
+	struct sup *sup = ctx;
+
+	if (sup->phase != SD_NONE) {
+		log_warnx("reload of %s dropped: tend is shutting down",
+			  sup->cfg->path);
+		answer_error(sup, CTL_SHUTTING_DOWN, "tend is shutting down");
+	} else if (c == NULL) {
+		answer_invalid(sup, errs);
+	} else {
+		answer_diff(sup, c);
+	}
+	conf_free(c);
+	conf_errors_free(errs);
+	malloc_trim(0); /* see main.c */
+	start_next(sup);
+	sup_settle(sup);
+}
+
+void sup_reload_request(struct sup *sup, int dry_run, uint64_t client)
+{
+	if (!rq.init) {
+		confload_init(sup->loop, on_loaded, sup);
+		rq.init = 1;
+	}
+	if (waits_add(&rq.next, dry_run, client) < 0) {
+		struct jbuf b;
+
+		log_errorx("reload of %s: out of memory; nothing changed",
+			   sup->cfg->path);
+		jb_init(&b);
+		ctlview_error(&b, CTL_FAILED, "out of memory");
+		if (client != 0 && sup->ctl != NULL)
+			ctlsrv_answer(sup->ctl, client, CTL_FAILED,
+				      b.s ? b.s : "", b.len);
+		jb_free(&b);
+		return;
+	}
+	start_next(sup);
 }
 
 void sup_reload(struct sup *sup)
 {
-	struct conf_errors errs;
-	struct reload_diff d;
-	size_t i;
-
 	if (sup->phase != SD_NONE) {
 		log_warnx("reload ignored: tend is shutting down");
 		return;
 	}
-	if (sup_reload_do(sup, 0, &d, &errs) < 0) {
-		log_errorx("reload of %s failed; nothing changed:",
-			   sup->cfg->path);
-		for (i = 0; i < errs.n; i++)
-			log_errorx("%s", errs.msgs[i]);
-		conf_errors_free(&errs);
-		return;
-	}
-	log_info(
-		"reloaded %s: %zu added, %zu removed, %zu restarted, %zu changed in place, %zu unchanged",
-		sup->cfg->path, strv_len(d.added), strv_len(d.removed),
-		strv_len(d.restarted), strv_len(d.changed),
-		strv_len(d.unchanged));
-	reload_diff_free(&d);
+	sup_reload_request(sup, 0, 0);
 }

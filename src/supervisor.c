@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cmdsplit.h"
+#include "confload.h"
 #include "exitcode.h"
 #include "log.h"
 #include "logmux.h"
@@ -35,15 +36,64 @@
 /* After the final SIGKILL, how long a process in uninterruptible sleep may hold us. */
 #define STUCK_TIMEOUT 1.0
 
-struct svc *sup_find(const struct sup *sup, const char *name)
+/* FNV-1a. */
+static size_t name_hash(const char *name)
+{
+	size_t h = 2166136261u;
+
+	for (; *name != '\0'; name++)
+		h = (h ^ (unsigned char)*name) * 16777619u;
+	return h;
+}
+
+static void index_put(struct svc **index, size_t cap, struct svc *s)
+{
+	size_t i = name_hash(s->conf->name) & (cap - 1);
+
+	while (index[i] != NULL)
+		i = (i + 1) & (cap - 1);
+	index[i] = s;
+}
+
+/*
+ * Makes the index anew, with room for want services; on ENOMEM the old
+ * one stays (it may be too small to take more: index_add says so).
+ */
+static int index_rebuild(struct sup *sup, size_t want)
+{
+	size_t cap = 16, i;
+	struct svc **index;
+
+	while (cap < want * 2)
+		cap *= 2;
+	if ((index = calloc(cap, sizeof(*index))) == NULL)
+		return -1;
+	for (i = 0; i < sup->nsvcs; i++)
+		index_put(index, cap, sup->svcs[i]);
+	free(sup->index);
+	sup->index = index;
+	sup->index_cap = cap;
+	return 0;
+}
+
+struct svc *sup_lookup(const struct sup *sup, const char *name)
 {
 	size_t i;
 
-	for (i = 0; i < sup->nsvcs; i++)
-		if (!sup->svcs[i]->removed &&
-		    strcmp(sup->svcs[i]->conf->name, name) == 0)
-			return sup->svcs[i];
+	if (sup->index_cap == 0)
+		return NULL;
+	i = name_hash(name) & (sup->index_cap - 1);
+	for (; sup->index[i] != NULL; i = (i + 1) & (sup->index_cap - 1))
+		if (strcmp(sup->index[i]->conf->name, name) == 0)
+			return sup->index[i];
 	return NULL;
+}
+
+struct svc *sup_find(const struct sup *sup, const char *name)
+{
+	struct svc *s = sup_lookup(sup, name);
+
+	return s != NULL && !s->removed ? s : NULL;
 }
 
 /* Drops the services a reload removed, once they have stopped. */
@@ -63,7 +113,12 @@ static void drop_removed(struct sup *sup)
 		}
 		sup->svcs[j++] = s;
 	}
-	sup->nsvcs = j;
+	if (j < sup->nsvcs) {
+		sup->nsvcs = j;
+		/* smaller: the old index is big enough if this fails */
+		if (index_rebuild(sup, sup->nsvcs) < 0)
+			log_warnx("out of memory (service index)");
+	}
 }
 
 static struct svc *find_pid(const struct sup *sup, pid_t pid)
@@ -598,18 +653,27 @@ nomem:
 
 struct svc *sup_add(struct sup *sup, struct svc_conf *c)
 {
-	struct svc **v = realloc(sup->svcs, (sup->nsvcs + 1) * sizeof(*v));
 	struct svc *s;
 
-	if (v == NULL)
+	if (sup->nsvcs == sup->svcs_cap) {
+		size_t cap = sup->svcs_cap ? sup->svcs_cap * 2 : 16;
+		struct svc **v = realloc(sup->svcs, cap * sizeof(*v));
+
+		if (v == NULL)
+			return NULL;
+		sup->svcs = v;
+		sup->svcs_cap = cap;
+	}
+	if ((sup->nsvcs + 1) * 2 > sup->index_cap &&
+	    index_rebuild(sup, sup->nsvcs + 1) < 0)
 		return NULL;
-	sup->svcs = v;
 	s = svc_new(sup, c);
 	if (s == NULL)
 		return NULL;
 	s->want_up = !c->disabled;
 	s->state = c->disabled ? ST_STOPPED : ST_WAITING;
 	sup->svcs[sup->nsvcs++] = s;
+	index_put(sup->index, sup->index_cap, s);
 	sup->graph_dirty = 1;
 	return s;
 }
@@ -739,8 +803,10 @@ out:
 	for (i = 0; i < sup.nsvcs; i++)
 		svc_free(sup.svcs[i]); /* their last lines are read */
 	free(sup.svcs);
+	free(sup.index);
 	conf_free(sup.cfg);
 	logmux_finish();
+	confload_abandon();
 	loop_destroy(sup.loop);
 	return code;
 }

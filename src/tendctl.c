@@ -26,8 +26,10 @@
 
 #define DEFAULT_SOCKET	    "/run/tend.sock"
 #define EXCHANGE_TIMEOUT_MS 10000
-#define WAIT_TIMEOUT_MS	    30000
-#define POLL_INTERVAL_MS    100
+/* reload: tend reads the file first (seconds for a very large one) */
+#define RELOAD_TIMEOUT_MS 60000
+#define WAIT_TIMEOUT_MS	  30000
+#define POLL_INTERVAL_MS  100
 
 enum {
 	EXIT_FAIL = 1,
@@ -55,8 +57,8 @@ static const char usage_text[] =
 	"  -S, --socket PATH    tend's socket (default: $TEND_SOCKET, else\n"
 	"                       /run/tend.sock, else /tmp/tend-UID/tend.sock)\n"
 	"  --json               print tend's JSON reply instead of text\n"
-	"  --timeout SECONDS    for a reply (default 10); start, stop and\n"
-	"                       restart: for the services (default 30)\n"
+	"  --timeout SECONDS    for a reply (default 10; reload 60); start,\n"
+	"                       stop and restart: for the services (default 30)\n"
 	"  --no-wait            start, stop, restart: return once asked\n"
 	"  --dry-run            reload: only print what would change\n"
 	"  -f, --follow         log: then print new lines until interrupted\n"
@@ -974,7 +976,9 @@ int main(int argc, char **argv)
 	validate(&o);
 	path = socket_path(&o);
 	/* Waiting commands: --timeout is for the wait, each reply <= 10 s. */
-	xtimeout = o.timeout_ms >= 0 ? o.timeout_ms : EXCHANGE_TIMEOUT_MS;
+	xtimeout = o.timeout_ms >= 0		  ? o.timeout_ms
+		   : strcmp(o.cmd, "reload") == 0 ? RELOAD_TIMEOUT_MS
+						  : EXCHANGE_TIMEOUT_MS;
 	if (tc_cmd_waits(o.cmd) && !o.fl.no_wait &&
 	    xtimeout > EXCHANGE_TIMEOUT_MS)
 		xtimeout = EXCHANGE_TIMEOUT_MS;

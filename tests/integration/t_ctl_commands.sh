@@ -135,6 +135,8 @@ ctl_expect 0 restart slow
 now_ms
 log "restart slow (waiting): $((NOW_MS - t0)) ms: $CTL_OUT"
 ((NOW_MS - t0 >= 1900)) || fail "restart slow returned after $((NOW_MS - t0)) ms, before its 2 s stop was over"
+# Running is the exec done: the new run's stamp line may still be on its way.
+wait_stamps "$T/slow.rec" start 3 10
 stamp_count "$T/slow.rec" start
 expect_eq "runs of slow" 3 "$STAMP_N"
 stamp_at "$T/slow.rec" start 3
