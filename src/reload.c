@@ -434,8 +434,17 @@ static void on_loaded(struct config *c, struct conf_errors *errs, void *ctx)
 	}
 	conf_free(c);
 	conf_errors_free(errs);
-	malloc_trim(0); /* see main.c */
 	start_next(sup);
+	/* Nothing waits: nothing kept (tend is mostly idle between reloads). */
+	if (rq.cur.n == 0) {
+		free(rq.cur.v);
+		memset(&rq.cur, 0, sizeof(rq.cur));
+	}
+	if (rq.next.n == 0) {
+		free(rq.next.v);
+		memset(&rq.next, 0, sizeof(rq.next));
+	}
+	malloc_trim(0); /* see main.c */
 	sup_settle(sup);
 }
 
