@@ -7,7 +7,7 @@
  *   testchild record FILE [SIG=CODE]...
  *   testchild exit CODE
  *   testchild die SIG
- *   testchild sleep
+ *   testchild sleep [--fds FILE]
  *   testchild orphans N FILE [--exit]
  *   testchild tree FILE1 FILE2 [SIG=CODE]...
  *   testchild straggler FILE [--ignore-term]
@@ -33,6 +33,14 @@
  *                        [--hang-if PATH] [--lock PATH]
  *   testchild netns CMD [ARG...]
  *   testchild forkbomb FILE (--cgroup DIR | --nproc) [--seconds S]
+ *
+ * `sleep` waits for a signal, touching neither its signal mask nor its
+ * dispositions (the tests read what it inherited from /proc). With --fds
+ * FILE it first writes its open fds, one line as `fds` prints them, to
+ * FILE.tmp, closes it and renames it to FILE: once FILE exists, the process
+ * runs testchild's own code, so its exec is complete (the kernel closes the
+ * close-on-exec fds after /proc/PID/exe already names the new program), and
+ * it holds no fd of its own; its fd table is then what it inherited.
  *
  * `stamp` writes timestamped lines (wall clock, ms since the epoch, like
  * bash's EPOCHREALTIME, so the tests compare them with their own clock):
@@ -206,7 +214,7 @@ static void usage(void)
 		"usage: " PROG " record FILE [SIG=CODE]...\n"
 		"       " PROG " exit CODE\n"
 		"       " PROG " die SIG\n"
-		"       " PROG " sleep\n"
+		"       " PROG " sleep [--fds FILE]\n"
 		"       " PROG " orphans N FILE [--exit]\n"
 		"       " PROG " tree FILE1 FILE2 [SIG=CODE]...\n"
 		"       " PROG " straggler FILE [--ignore-term]\n"
@@ -491,16 +499,6 @@ static int cmd_die(int argc, char **argv)
 	die_msg("signal %s did not kill me", argv[0]);
 }
 
-static int cmd_sleep(int argc, char **argv)
-{
-	(void)argv;
-	if (argc != 0)
-		usage();
-	/* Touches neither dispositions nor mask: the tests read what this
-	 * process inherited from /proc. */
-	wait_forever();
-}
-
 /* Reaps one direct child; blocks when `block`. Returns 1 if one was reaped. */
 static int reap_one(int block)
 {
@@ -681,17 +679,15 @@ static int cmp_int(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-static int cmd_fds(int argc, char **argv)
+/* This process's open fds (but the one that reads the list), sorted, as a
+ * line "0 1 2\n" in buf. */
+static void fds_line(char *buf, size_t cap)
 {
 	int fds[4096], nfds = 0;
 	struct dirent *e;
-	char line[256];
-	FILE *f;
+	size_t n = 0;
 	DIR *d;
 
-	(void)argv;
-	if (argc != 0)
-		usage();
 	d = opendir("/proc/self/fd");
 	if (d == NULL)
 		die_msg("/proc/self/fd: %s", strerror(errno));
@@ -704,9 +700,26 @@ static int cmd_fds(int argc, char **argv)
 	}
 	closedir(d);
 	qsort(fds, (size_t)nfds, sizeof(fds[0]), cmp_int);
-	for (int i = 0; i < nfds; i++)
-		printf("%s%d", i ? " " : "", fds[i]);
-	printf("\n");
+	buf[0] = '\0';
+	for (int i = 0; i < nfds && n < cap; i++)
+		n += (size_t)snprintf(buf + n, cap - n, "%s%d", i ? " " : "",
+				      fds[i]);
+	if (n + 2 > cap)
+		die_msg("too many fds for a line");
+	buf[n++] = '\n';
+	buf[n] = '\0';
+}
+
+static int cmd_fds(int argc, char **argv)
+{
+	char line[256], fdl[16384];
+	FILE *f;
+
+	(void)argv;
+	if (argc != 0)
+		usage();
+	fds_line(fdl, sizeof(fdl));
+	fputs(fdl, stdout);
 
 	f = fopen("/proc/self/status", "re");
 	if (f == NULL)
@@ -719,6 +732,39 @@ static int cmd_fds(int argc, char **argv)
 	if (fflush(stdout) != 0)
 		exit(1);
 	exit(0);
+}
+
+static int cmd_sleep(int argc, char **argv)
+{
+	if (argc == 2 && strcmp(argv[0], "--fds") == 0) {
+		char fdl[16384], tmp[PATH_MAX];
+		size_t len;
+		ssize_t r;
+		int fd;
+
+		/* Listed before FILE.tmp is opened, which is closed before
+		 * FILE appears. */
+		fds_line(fdl, sizeof(fdl));
+		len = strlen(fdl);
+		if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", argv[1]) >=
+		    sizeof(tmp))
+			die_msg("path too long: %s", argv[1]);
+		fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (fd < 0)
+			die_msg("%s: %s", tmp, strerror(errno));
+		do
+			r = write(fd, fdl, len);
+		while (r < 0 && errno == EINTR);
+		if (r != (ssize_t)len || close(fd) < 0)
+			die_msg("%s: cannot write", tmp);
+		if (rename(tmp, argv[1]) < 0)
+			die_msg("rename %s: %s", tmp, strerror(errno));
+	} else if (argc != 0) {
+		usage();
+	}
+	/* Touches neither dispositions nor mask: the tests read what this
+	 * process inherited from /proc. */
+	wait_forever();
 }
 
 /* What `stamp` does on SIGTERM; set before its handler is installed. */

@@ -227,16 +227,30 @@ stat_field() {
 	echo "${!n}"
 }
 
+# file_field FILE NAME: the value of "NAME:" in FILE, a /proc file of
+# "NAME: value" lines. The file is read whole, at once: line by line, bash
+# would seek back after each line and the kernel make the file anew for
+# the next one, so that a field whose width changed meanwhile (State "S
+# (sleeping)" -> "R (running)", FDSize, an fd's pos) shifted the lines after
+# it: "NSpid:" read as "Spid:", and the field missed.
+file_field() {
+	_file_field "$@" && echo "$FIELD"
+}
+# _file_field FILE NAME: the same into FIELD, without a subshell.
+_file_field() {
+	local s='' v
+	IFS= read -r -d '' s <"$1"
+	s=$'\n'$s
+	v=${s#*$'\n'"$2":}
+	[ "$v" != "$s" ] || return 1
+	v=${v%%$'\n'*}
+	v=${v#"${v%%[![:space:]]*}"}
+	FIELD=${v%"${v##*[![:space:]]}"}
+}
+
 # status_field PID NAME: the value of "NAME:" in /proc/PID/status.
 status_field() {
-	local k v
-	while IFS=$':\t' read -r k v; do
-		if [ "$k" = "$2" ]; then
-			echo "${v#"${v%%[![:space:]]*}"}"
-			return 0
-		fi
-	done <"/proc/$1/status"
-	return 1
+	file_field "/proc/$1/status" "$2"
 }
 
 # fd_list PID: the open fd numbers of PID, sorted, space separated.
@@ -717,14 +731,7 @@ with open(out, "wb", buffering=0) as f:
 
 # fd_flags PID FD: the "flags:" field (octal) of /proc/PID/fdinfo/FD.
 fd_flags() {
-	local k v
-	while read -r k v; do
-		if [ "$k" = flags: ]; then
-			echo "$v"
-			return 0
-		fi
-	done 2>/dev/null <"/proc/$1/fdinfo/$2"
-	return 1
+	file_field "/proc/$1/fdinfo/$2" flags 2>/dev/null
 }
 
 # log_check OUT ERR NAME=EXPOUT:EXPERR...: tend's stdout OUT and stderr ERR
@@ -1027,20 +1034,13 @@ cg_has() {
 # name, for a test that runs tend or a service as a user of its own
 # (RLIMIT_NPROC counts the processes of a uid across the machine).
 free_uid() {
-	local u f k v used
+	local u f used
 	for ((u = 61000 + $$ % 4000; u < 65500; u++)); do
 		getent passwd "$u" >/dev/null && continue
 		used=0
 		for f in /proc/[0-9]*/status; do
-			{
-				while read -r k v _; do
-					if [ "$k" = Uid: ]; then
-						[ "$v" = "$u" ] && used=1
-						break
-					fi
-				done <"$f"
-			} 2>/dev/null
-			((used)) && break
+			_file_field "$f" Uid 2>/dev/null || continue
+			[ "${FIELD%%[[:space:]]*}" = "$u" ] && used=1 && break
 		done
 		if ((!used)); then
 			echo "$u"

@@ -6,7 +6,9 @@
 # same diff and applies it: the added service runs, the removed one is gone,
 # the changed one runs its new command, the in-place one and the unchanged
 # one keep their process. An invalid file: exit 1, every error as FILE:LINE
-# on stderr, nothing changed (dry-run too).
+# on stderr, nothing changed (dry-run too). A reload that changes
+# control-socket, asked on the old socket: the reply comes on it, then the
+# new one answers and the old path is gone.
 . "$(dirname "$0")/lib.sh"
 
 conf=$T/tend.conf
@@ -135,4 +137,30 @@ holds 300 "an invalid configuration changed something" after_invalid
 ctl_expect 0 shutdown
 wait_exit "$JOB_PID" 20
 expect_eq "tend's exit status after tendctl shutdown" 0 "$EXIT_CODE"
+
+# A reload that moves the control socket, asked on that socket: the
+# reply comes on the old one, then the new one answers and the old path is
+# gone (tend once freed the connection it was replying on: a crash).
+write_conf "$T/rebind.conf" <<EOF
+control-socket = "$T/a.sock"
+service "r" {
+	command = "$TESTCHILD sleep"
+}
+EOF
+export TEND_CONFIG=$T/rebind.conf # not -c: start_tend would add -S
+RUN=rebind start_tend ns
+unset TEND_CONFIG
+TEND_SOCK=$T/a.sock
+WAIT_WHY="[rebind] r running" wait_for 20 svc_is r state running
+sed -i "s|$T/a.sock|$T/b.sock|" "$T/rebind.conf"
+ctl reload
+expect_eq "[rebind] tendctl reload's exit status (on the old socket)" 0 "$CTL_RC"
+grep -q "unchanged: r" <<<"$CTL_OUT" || fail "[rebind] tendctl reload said: $CTL_OUT $CTL_ERR"
+TEND_SOCK=$T/b.sock
+ctl_expect 0 status
+[ ! -e "$T/a.sock" ] || fail "[rebind] the old socket is still there"
+kill -TERM "$TEND_PID"
+wait_exit "$JOB_PID" 15
+expect_eq "[rebind] tend's exit status after SIGTERM" 0 "$EXIT_CODE"
+log "[rebind] reload moved the socket; answered on the old one, then on the new"
 pass

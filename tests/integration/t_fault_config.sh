@@ -14,8 +14,6 @@
 #   its line (the 1 MiB file: its name) or fine; tend never crashes (exit
 #   0 or 1, nothing from a sanitizer); the service with the big
 #   environment runs and has it.
-# - a reload that moves the control socket, asked on that socket: the
-#   reply comes on the old one, then the new one answers.
 # - 5,000 services (500 running, 4,500 oneshots; 2,000 with sanitizers,
 #   whose memory makes each fork slow): `--check` is fine, tend starts
 #   them all, `tendctl status` lists them, and while they start answers
@@ -193,32 +191,6 @@ expect_eq "[bigenv] K19999" 19999 "$(env_of "$SVC_PID" K19999)"
 kill -TERM "$TEND_PID"
 wait_exit "$JOB_PID" 15
 expect_eq "[bigenv] tend's exit status after SIGTERM" 0 "$EXIT_CODE"
-
-# ---- a reload that moves the control socket, asked on that socket: the
-# reply comes on the old one, then the new one answers and the old path is
-# gone (tend once freed the connection it was replying on: a crash).
-write_conf "$T/rebind.conf" <<EOF
-control-socket = "$T/a.sock"
-service "r" {
-	command = "$TESTCHILD sleep"
-}
-EOF
-export TEND_CONFIG=$T/rebind.conf # not -c: start_tend would add -S
-RUN=rebind start_tend ns
-unset TEND_CONFIG
-TEND_SOCK=$T/a.sock
-WAIT_WHY="[rebind] r running" wait_for 20 svc_is r state running
-sed -i "s|$T/a.sock|$T/b.sock|" "$T/rebind.conf"
-ctl reload
-expect_eq "[rebind] tendctl reload's exit status (on the old socket)" 0 "$CTL_RC"
-grep -q "unchanged: r" <<<"$CTL_OUT" || fail "[rebind] tendctl reload said: $CTL_OUT $CTL_ERR"
-TEND_SOCK=$T/b.sock
-ctl_expect 0 status
-[ ! -e "$T/a.sock" ] || fail "[rebind] the old socket is still there"
-kill -TERM "$TEND_PID"
-wait_exit "$JOB_PID" 15
-expect_eq "[rebind] tend's exit status after SIGTERM" 0 "$EXIT_CODE"
-log "[rebind] reload moved the socket; answered on the old one, then on the new"
 
 # ---- thousands of services
 RUNNING=500
