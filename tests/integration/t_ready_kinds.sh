@@ -163,6 +163,7 @@ stamp_arg "$T/bare-probe.rec" probe-end 0 || fail "the bare command probe of bar
 order "bare's probe command succeeded" "$STAMP_MS" baredep
 
 # The fd tables, the notify socket in the environment of notify only.
+# (Each read after it wrote past its exec: its close-on-exec fds are closed.)
 WAIT_WHY="fd7 ready" wait_for 10 svc_is fd7 ready True
 for pair in fd:"0 1 2 3" fd7:"0 1 2 7" fddep:"0 1 2" notify:"0 1 2"; do
 	s=${pair%%:*}

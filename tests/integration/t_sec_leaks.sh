@@ -18,7 +18,7 @@
 
 TC=$TESTCHILD
 write_conf "$T/tend.conf" <<CONF
-service "plain" { command = "$TC sleep" }
+service "plain" { command = "$TC sleep --fds $T/plain.fds" }
 service "talk" { command = "$TC tick 20 --tag talk" }
 service "filed" {
 	command = "$TC tick 50 --tag filed"
@@ -52,7 +52,7 @@ IGNORE='trap "" INT QUIT USR2 PIPE; exec "$@"'
 # shellcheck disable=SC2034 # read by lib.sh's tend_ns
 TEND_WRAP=("$TC" closefds bash -c "$IGNORE" bash
 	env -i "${TEND_ENV[@]}" "$TC" netns)
-start_tend ns -c "$T/tend.conf" -- "$TC" sleep
+start_tend ns -c "$T/tend.conf" -- "$TC" sleep --fds "$T/main.fds"
 WAIT_WHY="tend in a network namespace of its own" wait_for 10 netns_isolated
 WAIT_WHY="every service running" wait_for 20 ctl_true \
 	"len(d['services']) == 8 and all(s['state'] == 'running' and s['ready'] for s in d['services'])"
@@ -60,6 +60,17 @@ WAIT_WHY="every service running" wait_for 20 ctl_true \
 	fail "tend's own SigIgn is 0: the services' SigIgn proves nothing"
 [ "$(status_field "$TEND_PID" SigBlk)" != 0000000000000000 ] ||
 	fail "tend's own SigBlk is 0: the services' SigBlk proves nothing"
+
+# A process's fd table (and environment) is worth reading only once its exec
+# is complete: /proc/PID/exe names the new program before the kernel has
+# closed the close-on-exec fds. So each process checked below has written
+# something after its exec: plain and the main command their fds
+# (`sleep --fds`, waited for here and, for plain's new run, after the
+# restart), notifier and fdready their READY=1 and newline (which `tendctl
+# restart` waits for), the exec probe its probe-hang line.
+WAIT_WHY="plain listing its fds" wait_for 10 test -e "$T/plain.fds"
+WAIT_WHY="the main command listing its fds" wait_for 10 test -e "$T/main.fds"
+rm -f "$T/plain.fds"
 
 # Hold an http health check open: the next request is never answered.
 : >"$T/hang-http"
@@ -69,6 +80,7 @@ bg "$TENDCTL" -S "$TEND_SOCK" events >"$T/events.out" 2>"$T/events.err"
 bg "$TENDCTL" -S "$TEND_SOCK" log -f -n 1 talk >"$T/follow.out" 2>"$T/follow.err"
 WAIT_WHY="tendctl log -f streaming" wait_for 10 test -s "$T/follow.out"
 ctl_expect 0 restart plain notifier fdready
+WAIT_WHY="plain's new run listing its fds" wait_for 10 test -e "$T/plain.fds"
 grep -q '"service": "plain"' "$T/events.out" ||
 	WAIT_WHY="the restarts in the events stream" wait_for 5 grep -q '"service": "plain"' "$T/events.out"
 
@@ -113,6 +125,7 @@ for s in plain notifier fdready; do
 	svc_host_pid "$s"
 	PIDS[$s]=$SVC_PID
 done
+expect_eq "plain: fds as it lists them" "0 1 2" "$(cat "$T/plain.fds")"
 clean plain "${PIDS[plain]}" "0 1 2" "$base" /dev/null
 clean notifier "${PIDS[notifier]}" "0 1 2" "$with_notify" /dev/null
 [[ $(env_of "${PIDS[notifier]}" NOTIFY_SOCKET) == @* ]] ||
@@ -123,6 +136,7 @@ expect_eq "exec probe: stdout" /dev/null "$(readlink "/proc/$PROBE/fd/1")"
 # The main command: tend's stdin (the test's /dev/null), its own output.
 main=$(svc_json main pid) || fail "no main in status"
 svc_pid "$main"
+expect_eq "main command: fds as it lists them" "0 1 2" "$(cat "$T/main.fds")"
 clean "main command" "$SVC_PID" "0 1 2" "$base" /dev/null
 # The stdio of a piped service are its own pipes, not another's.
 p1=$(readlink "/proc/${PIDS[plain]}/fd/1")

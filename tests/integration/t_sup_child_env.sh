@@ -14,6 +14,8 @@
 # nobody must reach the workdir and the program.
 chmod 711 "$T"
 mkdir -m 755 "$T/wd" "$T/bin"
+# Where the probe (as nobody) writes the list of its fds.
+mkdir -m 777 "$T/pub"
 cp "$TESTCHILD" "$T/bin/testchild"
 cp "$TESTCHILD" "$T/bin/plain"
 chmod 755 "$T/bin/testchild" "$T/bin/plain"
@@ -44,7 +46,7 @@ TEND_IT_TEND=from-file
 ENV
 write_conf "$T/tend.conf" <<CONF
 service "probe" {
-	command = "$PROBE sleep"
+	command = "$PROBE sleep --fds $T/pub/probe.fds"
 	user = "nobody"
 	group = "tendit3"
 	env = {"FROM_ENV=env", "OVERRIDE=from-env", "EXPANDED=\${TEND_IT_KEEP}", "DEFAULTED=\${TEND_IT_UNSET:-dflt}"}
@@ -53,7 +55,7 @@ service "probe" {
 	umask = "027"
 }
 service "plain" {
-	command = "$PLAIN sleep"
+	command = "$PLAIN sleep --fds $T/plain.fds"
 }
 CONF
 
@@ -72,6 +74,12 @@ TEND_WRAP=("$TESTCHILD" closefds bash -c 'mount --bind "$1" /etc/group || exit 9
 TEND_STDIN=$T/stdin
 start_tend ns -c "$T/tend.conf"
 
+# A service's fds (and environment) are worth reading only once its exec is
+# complete: /proc/PID/exe names the new program before the kernel has closed
+# the close-on-exec fds. Each service lists its fds once it runs its own
+# code (`sleep --fds`); wait for that first.
+WAIT_WHY="the probe service listing its fds" wait_for 15 test -e "$T/pub/probe.fds"
+WAIT_WHY="the plain service listing its fds" wait_for 15 test -e "$T/plain.fds"
 WAIT_WHY="the probe service running" wait_for 15 tend_child_running "$(readlink -f "$PROBE")"
 PID=$FOUND
 WAIT_WHY="the plain service running" wait_for 15 tend_child_running "$(readlink -f "$PLAIN")"
@@ -101,6 +109,8 @@ expect_eq "OVERRIDE entries in the service's environment" 1 "$n"
 expect_eq "tend's stdin" "$T/stdin" "$(readlink "/proc/$TEND_PID/fd/0")"
 expect_eq "service's stdin" /dev/null "$(readlink "/proc/$PID/fd/0")"
 expect_eq "tend's inherited fd 7" "$T/fd7" "$(readlink "/proc/$TEND_PID/fd/7")"
+expect_eq "service's fds as it lists them (tend has fd 7 and its own)" \
+	"0 1 2" "$(cat "$T/pub/probe.fds")"
 expect_eq "service's fds (tend has fd 7 and its own)" "0 1 2" "$(fd_list "$PID")"
 expect_eq "service's session (its own: sid = pid)" "$PID" "$(stat_field "$PID" 6)"
 expect_eq "service's process group" "$PID" "$(stat_field "$PID" 5)"
@@ -118,6 +128,7 @@ expect_eq "tend's umask" 0077 "$(status_field "$TEND_PID" Umask)"
 expect_eq "plain service's umask (default 022)" 0022 "$(status_field "$PLAIN_PID" Umask)"
 expect_eq "plain service's Uid" "0 0 0 0" "$(status_field "$PLAIN_PID" Uid | norm)"
 expect_eq "plain service's stdin" /dev/null "$(readlink "/proc/$PLAIN_PID/fd/0")"
+expect_eq "plain service's fds as it lists them" "0 1 2" "$(cat "$T/plain.fds")"
 expect_eq "plain service's fds" "0 1 2" "$(fd_list "$PLAIN_PID")"
 expect_eq "plain service's session" "$PLAIN_PID" "$(stat_field "$PLAIN_PID" 6)"
 log "tend: SigBlk $(status_field "$TEND_PID" SigBlk) SigIgn $(status_field "$TEND_PID" SigIgn) fds $(fd_list "$TEND_PID")"
