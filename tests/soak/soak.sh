@@ -301,6 +301,14 @@ TEND_WRAP=("$TESTCHILD" closefds)
 start_tend ns -c "$T/tend.conf"
 log "tend pid $TEND_PID; $NSVC crashing services, $NSTEADY steady; warm-up $WARMUP cycles, then $CYCLES"
 soak_clients 30
+# The loop's restarts are counted as runs: a steady service must have
+# started before the loop restarts it (tend starts services for a few
+# milliseconds a turn of its loop; a restart of one still waiting to start
+# is its first start, one run for two).
+steady_running() {
+	ctl_true "all(s['state'] == 'running' for s in d['services'] if s['name'][0] == 's')"
+}
+WAIT_WHY="the steady services running" wait_for 30 steady_running
 soak_loop_start
 
 now_ms
