@@ -745,31 +745,52 @@ static int cmp_order(const void *a, const void *b, void *arg)
 }
 
 /*
- * first[i]: the index of the first of n items equal to item i under cmp
- * (i itself when it is the first). Sorting, not comparing each pair: a
- * file may hold tens of thousands. NULL when out of memory.
+ * The indices of n items in the order of cmp, ties in file order: sorting,
+ * not comparing each pair (a file may hold tens of thousands). NULL when
+ * out of memory.
  */
-static size_t *firsts(size_t n, const void *items,
-		      int (*cmp)(size_t i, size_t j, const void *items))
+static size_t *sort_order(size_t n, const void *items,
+			  int (*cmp)(size_t i, size_t j, const void *items))
 {
 	struct order o = { cmp, items };
 	size_t *sorted = calloc(n ? n : 1, sizeof(*sorted));
-	size_t *first = calloc(n ? n : 1, sizeof(*first));
 	size_t i;
 
-	if (sorted == NULL || first == NULL) {
-		free(sorted);
-		free(first);
+	if (sorted == NULL)
 		return NULL;
-	}
 	for (i = 0; i < n; i++)
 		sorted[i] = i;
 	qsort_r(sorted, n, sizeof(*sorted), cmp_order, &o);
-	for (i = 0; i < n; i++)
+	return sorted;
+}
+
+/*
+ * first[i]: the index of the first of n items equal to item i under cmp
+ * (i itself when it is the first), from their sort_order. NULL when out of
+ * memory (or sorted is).
+ */
+static size_t *firsts(size_t n, const void *items, const size_t *sorted,
+		      int (*cmp)(size_t i, size_t j, const void *items))
+{
+	size_t *first = sorted != NULL ? calloc(n ? n : 1, sizeof(*first))
+				       : NULL;
+	size_t i;
+
+	for (i = 0; first != NULL && i < n; i++)
 		first[sorted[i]] =
 			i > 0 && cmp(sorted[i - 1], sorted[i], items) == 0
 				? first[sorted[i - 1]]
 				: sorted[i];
+	return first;
+}
+
+/* firsts, for items sorted only for it. */
+static size_t *firsts_of(size_t n, const void *items,
+			 int (*cmp)(size_t i, size_t j, const void *items))
+{
+	size_t *sorted = sort_order(n, items, cmp);
+	size_t *first = firsts(n, items, sorted, cmp);
+
 	free(sorted);
 	return first;
 }
@@ -781,7 +802,7 @@ static size_t *firsts(size_t n, const void *items,
 static int scan_duplicates(const struct source *src)
 {
 	const struct confscan *sc = &src->scan;
-	size_t *first = firsts(sc->nsections, sc->sections, cmp_sections);
+	size_t *first = firsts_of(sc->nsections, sc->sections, cmp_sections);
 	size_t i;
 	int bad = 0;
 
@@ -795,7 +816,7 @@ static int scan_duplicates(const struct source *src)
 				sc->sections[i].kind, sc->sections[i].title,
 				src->file, sc->sections[first[i]].line);
 	free(first);
-	if ((first = firsts(sc->nkeys, sc->keys, cmp_keys)) == NULL)
+	if ((first = firsts_of(sc->nkeys, sc->keys, cmp_keys)) == NULL)
 		return conf_error(src->errs, src->file, 0, "out of memory");
 	for (i = 0; i < sc->nkeys; i++)
 		if (first[i] != i)
@@ -1048,26 +1069,20 @@ const struct svc_conf *conf_find(const struct config *c, const char *name)
 	return NULL;
 }
 
-/* c->by_name, for conf_find; the names are unique (check_names). */
+/* c->by_name, for conf_find and for check_names. */
 static int index_names(struct config *c, struct conf_errors *errs)
 {
-	struct order o = { cmp_svc_names, c->svcs };
-	size_t i;
-
-	c->by_name = calloc(c->nsvcs ? c->nsvcs : 1, sizeof(*c->by_name));
-	if (c->by_name == NULL)
-		return conf_error(errs, c->path, 0, "out of memory");
-	for (i = 0; i < c->nsvcs; i++)
-		c->by_name[i] = i;
-	qsort_r(c->by_name, c->nsvcs, sizeof(*c->by_name), cmp_order, &o);
-	return 0;
+	c->by_name = sort_order(c->nsvcs, c->svcs, cmp_svc_names);
+	return c->by_name != NULL
+		       ? 0
+		       : conf_error(errs, c->path, 0, "out of memory");
 }
 
 static int check_names(const struct config *c, const char *extra_main,
 		       struct conf_errors *errs)
 {
 	const struct svc_conf *first_main = NULL;
-	size_t *first = firsts(c->nsvcs, c->svcs, cmp_svc_names);
+	size_t *first = firsts(c->nsvcs, c->svcs, c->by_name, cmp_svc_names);
 	size_t i;
 	int bad = 0;
 
@@ -1265,11 +1280,10 @@ static int check_log_files(const struct config *c, struct conf_errors *errs)
 {
 	char **norm = calloc(c->nsvcs ? c->nsvcs : 1, sizeof(*norm));
 	size_t *svc = calloc(c->nsvcs ? c->nsvcs : 1, sizeof(*svc));
-	size_t *sorted = calloc(c->nsvcs ? c->nsvcs : 1, sizeof(*sorted));
-	size_t *first = NULL, i, n = 0;
+	size_t *sorted = NULL, *first = NULL, i, n = 0;
 	int bad = 0;
 
-	if (norm == NULL || svc == NULL || sorted == NULL) {
+	if (norm == NULL || svc == NULL) {
 		bad = conf_error(errs, c->path, 0, "out of memory");
 		goto out;
 	}
@@ -1283,16 +1297,10 @@ static int check_log_files(const struct config *c, struct conf_errors *errs)
 		}
 		svc[n++] = i;
 	}
-	if ((first = firsts(n, norm, cmp_strs)) == NULL) {
+	sorted = sort_order(n, norm, cmp_strs);
+	if ((first = firsts(n, norm, sorted, cmp_strs)) == NULL) {
 		bad = conf_error(errs, c->path, 0, "out of memory");
 		goto out;
-	}
-	for (i = 0; i < n; i++)
-		sorted[i] = i;
-	{
-		struct order o = { cmp_strs, norm };
-
-		qsort_r(sorted, n, sizeof(*sorted), cmp_order, &o);
 	}
 	for (i = 0; i < n; i++) {
 		const struct svc_conf *s = &c->svcs[svc[i]], *t;
@@ -1334,9 +1342,9 @@ static struct config *finish_load(struct config *c, const char *extra_main,
 		bad |= load_include_dir(c, sys, errs);
 	sysfiles_free(sys);
 	if (!bad)
-		bad |= check_names(c, extra_main, errs);
-	if (!bad)
 		bad |= index_names(c, errs);
+	if (!bad)
+		bad |= check_names(c, extra_main, errs);
 	if (!bad)
 		bad |= check_depends(c, errs);
 	if (!bad)
